@@ -1,0 +1,128 @@
+"""The command line: parse, load config, call the pipeline, report. The only place that prints errors.
+
+Exit codes: 0 published or nothing new, 1 error, 2 bad config or usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from briefing import __version__, config as config_module
+from briefing.errors import BriefingError, ConfigError
+from briefing.pipeline import RunReport, run
+
+EXAMPLES = """examples:
+  briefing run                                  collect and publish with ./config.yaml
+  briefing run -c newsroom.yaml --now 2014-06-23T06:00
+"""
+
+
+def parse_now(value: str | None, default_tz: str) -> datetime:
+    """--now as an aware datetime; a value without an offset is read in the config's timezone."""
+    if value is None:
+        return datetime.now(timezone.utc)
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise ConfigError(f"--now: {value!r} is not an ISO-8601 date-time (example: 2014-06-23T06:00)") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=ZoneInfo(default_tz))
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="briefing",
+        description="Collect new articles, summarize them and publish a daily briefing.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"briefing {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging and tracebacks")
+    parser.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    run_cmd = commands.add_parser(
+        "run",
+        help="collect once, then publish every briefing for this slot",
+        description="Collect every source once, then publish each briefing's edition for the slot --now.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    run_cmd.add_argument("-c", "--config", default="config.yaml", type=Path, help="config file (default: ./config.yaml)")
+    run_cmd.add_argument("--now", help="the slot time, ISO-8601 (default: the current time)")
+    run_cmd.add_argument("--briefing", action="append", help="publish only this briefing (repeatable)")
+    return parser
+
+
+def _print_report(report: RunReport, cwd: Path) -> None:
+    def rel(path: str) -> str:
+        p = Path(path)
+        try:
+            return str(p.relative_to(cwd))
+        except ValueError:
+            return str(p)
+
+    failing = [s for s in report.sources if s.error]
+    print(f"Collected {report.new_articles} new articles from {len(report.sources)} source(s).")
+    for s in report.sources:
+        if s.error:
+            print(f"  {s.name}: error ({s.failures} run(s) in a row): {s.error}")
+        else:
+            print(f"  {s.name}: {s.documents} documents, {s.articles} articles, {s.new} new")
+    for p in report.published:
+        if p.edition is None:
+            print(f"{p.briefing}: {p.message}")
+            continue
+        e = p.edition
+        print(f"{p.briefing}: published “{e.title}” ({len(e.items)} items, {len(e.article_ids)} articles)")
+        feeds = [rel(f) for f in p.files if f.endswith(".xml")]
+        pages = [rel(f) for f in p.files if f.endswith(".html")]
+        mails = [rel(f) for f in p.files if f.endswith(".eml")]
+        if pages:
+            print(f"  archive: {', '.join(pages)}")
+        if feeds:
+            print(f"  feeds:   {', '.join(feeds)}")
+        if mails:
+            print(f"  outbox:  {len(mails)} message(s) in {rel(str(Path(mails[0]).parent))}/")
+        elif p.delivered:
+            print(f"  email:   sent to {p.delivered} recipient(s)")
+        for failure in p.failed:
+            print(f"  email:   not delivered: {failure}")
+    if failing:
+        print(f"{len(failing)} source(s) failed; the edition went out without them.")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.ERROR if args.quiet else logging.WARNING,
+        format="%(levelname)s: %(message)s",
+    )
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        if args.command == "run":
+            config = config_module.load(args.config)
+            now = parse_now(args.now, config.timezone)
+            report = run(config, now, briefings=args.briefing)
+            if not args.quiet:
+                _print_report(report, Path.cwd())
+            return 0
+    except BriefingError as exc:
+        if args.verbose:
+            raise
+        print(f"Error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("Interrupted.", file=sys.stderr)
+        return 130
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

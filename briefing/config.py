@@ -1,0 +1,284 @@
+"""The only reader of config.yaml: typed, validated, with one-line errors.
+
+`load(path)` returns a frozen `Config`; nothing after it sees a raw dict. Relative paths are resolved
+against the folder of the config file, so a config works from any working directory.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from briefing.errors import ConfigError
+
+SUMY_ALGORITHMS = (
+    "textrank",
+    "lexrank",
+    "lsa",
+    "luhn",
+    "edmundson",
+    "sumbasic",
+    "kl",
+    "reduction",
+    "random",
+)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"unknown time zone {value!r} (use an IANA name such as America/New_York)"
+        ) from None
+    return value
+
+
+class Site(_Model):
+    title: str = "Briefing"
+    base_url: str = "http://localhost:8000/"
+    description: str = "Daily briefings"
+    language: str = "en"
+    feed_items: Annotated[int, Field(ge=1)] = 20  # the last K editions kept in each feed
+
+    @field_validator("base_url")
+    @classmethod
+    def _absolute(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("base_url must be an absolute http(s) URL such as https://example.com/")
+        return value if value.endswith("/") else value + "/"
+
+
+class FilesSource(_Model):
+    name: str
+    type: Literal["files"]
+    path: Path
+    label: str | None = None
+    labels: dict[str, str] = {}  # file-name glob -> label, for folders that hold several sites
+    patterns: tuple[str, ...] = ("*.txt", "*.md", "*.html", "*.htm")
+
+
+class FeedSource(_Model):
+    name: str
+    type: Literal["feed"]
+    url: str
+    label: str | None = None
+
+
+Source = Annotated[FilesSource | FeedSource, Field(discriminator="type")]
+
+
+class Summarizer(_Model):
+    algorithm: str = "textrank"
+    sentences: Annotated[int, Field(ge=1, le=20)] = 3
+
+    @field_validator("algorithm")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        if value.lower() not in SUMY_ALGORITHMS:
+            raise ValueError(
+                f"unknown sumy algorithm {value!r} (choose one of {', '.join(SUMY_ALGORITHMS)})"
+            )
+        return value.lower()
+
+
+class Briefing(_Model):
+    name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
+    style: Literal["brief", "must_reads"]
+    title: str
+    schedule: str = "0 6 * * *"
+    timezone: str = "UTC"
+    stories: Annotated[int, Field(ge=1, le=50)] = 4
+    sources: tuple[str, ...] | None = None  # names of sources; None means all of them
+    recipients: tuple[str, ...] | None = None  # None means email.recipients
+
+    _tz = field_validator("timezone")(classmethod(lambda cls, v: _check_timezone(v)))
+
+    @field_validator("schedule")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        from apscheduler.triggers.cron import CronTrigger
+
+        try:
+            CronTrigger.from_crontab(value)
+        except ValueError as exc:
+            raise ValueError(
+                f"bad cron expression {value!r}: {exc} (five fields: minute hour day month weekday)"
+            ) from None
+        return value
+
+
+class Smtp(_Model):
+    host: str
+    port: Annotated[int, Field(ge=1, le=65535)] = 587
+    security: Literal["none", "starttls", "ssl"] = "starttls"
+    username: str | None = None
+    password_env: str | None = None  # name of the environment variable holding the password
+    timeout: Annotated[float, Field(gt=0)] = 30.0
+
+    def password(self) -> str | None:
+        if self.password_env is None:
+            return None
+        value = os.environ.get(self.password_env)
+        if value is None:
+            raise ConfigError(
+                f"email.smtp.password_env: environment variable {self.password_env} is not set"
+                " (export it before running, or remove password_env)"
+            )
+        return value
+
+
+class Email(_Model):
+    from_: Annotated[str, Field(alias="from")] = "Briefing <briefing@localhost>"
+    recipients: tuple[str, ...] = ()
+    outbox: Path = Path("outbox")
+    smtp: Smtp | None = None
+    unsubscribe_url: str | None = None  # https link; {email} is replaced by the recipient
+    unsubscribe_mailto: str | None = None
+
+    @field_validator("recipients")
+    @classmethod
+    def _addresses(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for address in value:
+            if "@" not in address or " " in address.strip():
+                raise ValueError(f"{address!r} is not an email address")
+        return value
+
+
+class Config(_Model):
+    path: Path = Path("config.yaml")  # where the config was read from (set by load)
+    timezone: str = "UTC"  # how a --now without an offset is read
+    store: Path = Path("briefing.sqlite3")
+    output_dir: Path = Path("public")
+    templates: Path | None = None  # a folder whose templates override the built-in ones
+    site: Site = Site()
+    summarizer: Summarizer = Summarizer()
+    sources: tuple[Source, ...]
+    briefings: tuple[Briefing, ...]
+    email: Email = Email()
+
+    _tz = field_validator("timezone")(classmethod(lambda cls, v: _check_timezone(v)))
+
+    @model_validator(mode="after")
+    def _names(self) -> Config:
+        names = [s.name for s in self.sources]
+        for i, name in enumerate(names):
+            if name in names[:i]:
+                raise ValueError(f"sources: the name {name!r} is used twice")
+        for b in self.briefings:
+            for wanted in b.sources or ():
+                if wanted not in names:
+                    raise ValueError(
+                        f"briefings.{b.name}.sources: no source named {wanted!r}"
+                        f" (known: {', '.join(names)})"
+                    )
+        briefing_names = [b.name for b in self.briefings]
+        if len(set(briefing_names)) != len(briefing_names):
+            raise ValueError("briefings: two briefings have the same name")
+        return self
+
+    def sources_for(self, briefing: Briefing) -> list[str]:
+        return list(briefing.sources) if briefing.sources else [s.name for s in self.sources]
+
+    def recipients_for(self, briefing: Briefing) -> tuple[str, ...]:
+        return briefing.recipients if briefing.recipients is not None else self.email.recipients
+
+
+def load(path: str | Path) -> Config:
+    """Read, validate and resolve a config file; raise ConfigError with a one-line message."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{path}: config file not found (pass -c PATH, or run from the folder that holds"
+            " config.yaml)"
+        ) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(f"{path}:{where}: not valid YAML: {problem}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the config file: {exc.strerror}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a mapping of settings at the top level")
+    return parse(raw, path)
+
+
+def parse(raw: dict[str, Any], path: Path) -> Config:
+    """Validate a config mapping as if it had been read from `path`."""
+    try:
+        config = Config.model_validate({**raw, "path": path})
+    except ValidationError as exc:
+        raise ConfigError(f"{path}: {_describe(exc, raw)}") from None
+    base = path.resolve().parent
+    return _resolve_paths(config, base)
+
+
+def _resolve_paths(config: Config, base: Path) -> Config:
+    def resolve(p: Path) -> Path:
+        return p if p.is_absolute() else (base / p)
+
+    sources = tuple(
+        s.model_copy(update={"path": resolve(s.path)}) if isinstance(s, FilesSource) else s
+        for s in config.sources
+    )
+    return config.model_copy(
+        update={
+            "store": resolve(config.store),
+            "output_dir": resolve(config.output_dir),
+            "templates": resolve(config.templates) if config.templates else None,
+            "sources": sources,
+            "email": config.email.model_copy(update={"outbox": resolve(config.email.outbox)}),
+        }
+    )
+
+
+def _describe(exc: ValidationError, raw: dict[str, Any]) -> str:
+    """Turn pydantic's first error into 'key.path: problem, found X'."""
+    err = exc.errors()[0]
+    loc = [part for part in err["loc"] if part not in ("files", "feed", "function-after[_names(), Config]")]
+    key = _key_path(loc, raw)
+    kind = err["type"]
+    found = err.get("input")
+    if kind == "extra_forbidden":
+        return f"{key}: unknown setting (check the spelling; see the config reference in README.md)"
+    if kind == "missing":
+        return f"{key}: required setting is missing"
+    if kind == "union_tag_invalid" or kind == "union_tag_not_found":
+        return f"{key}.type: expected one of 'files', 'feed', found {_show(found)}"
+    message = str(err["msg"]).removeprefix("Value error, ")
+    if kind == "value_error":
+        return f"{key}: {message}" if key else message
+    return f"{key}: {message.lower()}, found {_show(found)}"
+
+
+def _key_path(loc: list[Any], raw: dict[str, Any]) -> str:
+    parts: list[str] = []
+    node: Any = raw
+    for part in loc:
+        if isinstance(part, int):
+            name = node[part].get("name") if isinstance(node, list) and isinstance(node[part], dict) else None
+            parts[-1] += f"[{part}]" if name is None else f".{name}"
+        else:
+            parts.append(str(part))
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            node = None
+    return ".".join(parts)
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."

@@ -1,0 +1,39 @@
+"""The errors briefing raises on purpose.
+
+    BriefingError               anything a user can act on; cli.py prints "Error: <message>"
+    ├── ConfigError             config.yaml is missing, unreadable or holds a bad value (exit 2)
+    ├── SourceError             one source could not be fetched or parsed (logged, source skipped)
+    ├── StoreError              the SQLite store cannot be opened or is from a newer version
+    ├── PublishError            a feed, archive page or outbox file could not be written
+    └── DeliveryError           an SMTP delivery failed (`permanent` tells whether to retry)
+
+Each message is one line: what is wrong, where, and where it helps, a hint for the fix.
+"""
+
+from __future__ import annotations
+
+
+class BriefingError(Exception):
+    exit_code = 1
+
+
+class ConfigError(BriefingError):
+    exit_code = 2
+
+
+class SourceError(BriefingError):
+    pass
+
+
+class StoreError(BriefingError):
+    pass
+
+
+class PublishError(BriefingError):
+    pass
+
+
+class DeliveryError(BriefingError):
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent

@@ -1,0 +1,142 @@
+"""Plain records passed between pipeline stages.
+
+Every record is a frozen dataclass: a stage takes records in and hands new records out, so no stage
+can change what another stage already decided.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Document:
+    """What a source yielded, before any cleaning."""
+
+    source: str  # name of the configured source
+    label: str  # display label for [Source] tags
+    uri: str  # guid, URL or file URI: the document's identity at its source
+    title: str | None
+    body: str  # raw text or HTML
+    content_type: str  # "text" or "html"
+    published: datetime | None
+    fetched: datetime
+
+
+@dataclass(frozen=True)
+class Article:
+    """One cleaned article (or one item of a roundup page)."""
+
+    id: str  # stable: derived from the source and uri
+    source: str
+    label: str
+    url: str
+    title: str
+    paragraphs: tuple[str, ...]
+    fingerprint: str  # hash of the cleaned text: same text, same fingerprint
+    byline: str | None = None
+    standfirst: str | None = None
+    published: datetime | None = None
+    section: str | None = None  # e.g. "Foreign Policy" from a "TIME Foreign Policy" label
+    kind: str = "article"  # "article", or "item" for one entry of a roundup (a digest or link list)
+    parent: str | None = None  # for a nested roundup item: the id of the item it sits under
+    first_seen: datetime | None = None
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(self.paragraphs)
+
+
+@dataclass(frozen=True)
+class ScoredSentence:
+    text: str
+    position: int  # index of the sentence in the article
+    score: float
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Ranked sentences of one article; `sentences` are in document order."""
+
+    article_id: str
+    sentences: tuple[ScoredSentence, ...]
+    key_sentence: str | None  # the best sentence, or None where no sentence stands alone
+
+    @property
+    def texts(self) -> list[str]:
+        return [s.text for s in self.sentences]
+
+
+@dataclass(frozen=True)
+class Attributed:
+    """A sentence and the label of the source it was taken from."""
+
+    text: str
+    label: str
+    article_id: str
+
+
+@dataclass(frozen=True)
+class Story:
+    """Articles about one event: a lead, related articles and folded syndicated copies."""
+
+    id: str
+    lead: Article
+    related: tuple[Article, ...]
+    duplicates: tuple[Article, ...]  # syndicated copies folded into the lead, kept for attribution
+    summary: tuple[Attributed, ...]
+    score: float
+    topic: str = ""
+    soft: bool = False  # outside the hard-news topics (sport, culture, health, science...)
+
+    @property
+    def articles(self) -> tuple[Article, ...]:
+        return (self.lead, *self.related, *self.duplicates)
+
+    @property
+    def labels(self) -> list[str]:
+        seen: list[str] = []
+        for a in self.articles:
+            if a.label not in seen:
+                seen.append(a.label)
+        return seen
+
+
+@dataclass(frozen=True)
+class Topic:
+    label: str
+    stories: tuple[Story, ...]
+
+
+@dataclass(frozen=True)
+class EditionItem:
+    """One line of an edition: a quote or headline with its source, and nested related items."""
+
+    text: str
+    label: str
+    url: str
+    headline: str
+    quoted: bool = False
+    prefix: str = ""  # e.g. "And finally, "
+    topic: str = ""
+    also_in: tuple[str, ...] = ()
+    children: tuple[EditionItem, ...] = ()
+
+
+@dataclass(frozen=True)
+class Edition:
+    """One issue of one briefing, ready to render."""
+
+    id: str
+    briefing: str
+    style: str
+    slot: datetime  # the schedule slot (timezone-aware)
+    title: str
+    intro: str
+    dateline: str
+    items: tuple[EditionItem, ...]
+    footer: str
+    article_ids: tuple[str, ...]
+    preheader: str = ""
+    topics: tuple[str, ...] = field(default=())

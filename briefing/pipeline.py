@@ -1,0 +1,320 @@
+"""One run of briefing: collect, then publish each briefing. The order of stages is fixed here.
+
+collect:  fetch every source -> extract clean articles -> store the new ones -> summarize them once
+publish:  finish editions a crash left unfinished -> take the briefing's new articles -> group into
+          stories -> compose in the briefing's style -> record the edition (claims its articles and
+          queues its deliveries) -> archive page -> feeds -> deliveries -> mark done
+
+Every publish step after the record is idempotent and keyed by the edition, so a run that dies in
+the middle is finished by the next run, and nothing is published or sent twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+from briefing.config import Briefing, Config
+from briefing.errors import BriefingError, DeliveryError
+from briefing.models import Article, Edition, Summary
+from briefing.publish import archive
+from briefing.publish.email import Envelope, SmtpSettings, build_message, message_id, personal_link, send_smtp, write_outbox
+from briefing.publish.feed import FeedEntry, build_feeds
+from briefing.publish.files import write_atomic
+from briefing.render import Links, Renderer
+from briefing.sources import fetch
+from briefing.stories import group_stories
+from briefing.store import Store
+from briefing.styles import STYLES
+from briefing.styles.common import edition_id
+from briefing.summarize import summarize
+from briefing.text.pages import extract_articles
+
+log = logging.getLogger("briefing")
+
+
+@dataclass
+class SourceReport:
+    name: str
+    documents: int = 0
+    articles: int = 0
+    new: int = 0
+    error: str | None = None
+    failures: int = 0
+
+
+@dataclass
+class PublishReport:
+    briefing: str
+    edition: Edition | None = None
+    message: str = ""
+    files: list[str] = field(default_factory=list)
+    delivered: int = 0
+    failed: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RunReport:
+    sources: list[SourceReport] = field(default_factory=list)
+    published: list[PublishReport] = field(default_factory=list)
+
+    @property
+    def new_articles(self) -> int:
+        return sum(s.new for s in self.sources)
+
+
+# -- collect ----------------------------------------------------------------------------------------
+
+
+def collect(config: Config, store: Store, now: datetime) -> list[SourceReport]:
+    """Fetch every source, store articles not seen before, summarize the new ones."""
+    reports = []
+    for source in config.sources:
+        report = SourceReport(source.name)
+        try:
+            documents = fetch(source, now)
+            articles = [a for d in documents for a in extract_articles(d)]
+            new = store.add_articles(articles, first_seen=now)
+            summarize_new(config, store, new)
+        except BriefingError as exc:
+            report.error = str(exc)
+            report.failures = store.record_source(source.name, source.type, ok=False, error=str(exc), checked=now)
+            log.warning("%s", exc)
+        else:
+            report.documents, report.articles, report.new = len(documents), len(articles), len(new)
+            store.record_source(source.name, source.type, ok=True, error=None, checked=now)
+        reports.append(report)
+    return reports
+
+
+def summarize_new(config: Config, store: Store, articles: Sequence[Article]) -> dict[str, Summary]:
+    """Summaries of these articles, computed once per text and cached in the store."""
+    algorithm, count = config.summarizer.algorithm, config.summarizer.sentences
+    cached = store.get_summaries(articles, algorithm, count)
+    fresh = [(a, summarize(a, algorithm, count)) for a in articles if a.id not in cached]
+    if fresh:
+        store.put_summaries(fresh, algorithm, count)
+    return {**cached, **{s.article_id: s for _, s in fresh}}
+
+
+# -- publish ----------------------------------------------------------------------------------------
+
+
+def publish(
+    config: Config,
+    store: Store,
+    briefing: Briefing,
+    now: datetime,
+    renderer: Renderer,
+    *,
+    after_record: Callable[[Edition], None] | None = None,
+) -> PublishReport:
+    """Publish this briefing's edition for the slot `now` (and finish any unfinished ones)."""
+    report = PublishReport(briefing.name)
+    for unfinished in store.unfinished_editions(briefing.name):
+        log.info("finishing edition %s left unfinished by an earlier run", unfinished.id)
+        _publish_edition(config, store, briefing, unfinished, renderer, now, report)
+    slot = now.astimezone(ZoneInfo(briefing.timezone))
+    this_id = edition_id(briefing.name, slot)
+    if store.edition_exists(this_id):
+        report.message = f"nothing new: edition {this_id} for this slot is already published"
+        return report
+    previous = store.last_edition(briefing.name)
+    after = previous[1] if previous else None
+    articles = store.articles_for(config.sources_for(briefing), after, now, briefing.name)
+    if not articles:
+        report.message = (
+            "nothing new: no articles collected since the last edition"
+            + (f" ({previous[0]})" if previous else "")
+        )
+        return report
+    summaries = summarize_new(config, store, articles)
+    stories = group_stories(articles, summaries, now, summary_sentences=config.summarizer.sentences)
+    compose = STYLES[briefing.style]
+    edition = compose(
+        stories,
+        summaries,
+        briefing=briefing.name,
+        title=briefing.title,
+        count=briefing.stories,
+        schedule=briefing.schedule,
+        slot=slot,
+    )
+    store.add_edition(edition, created=now, recipients=config.recipients_for(briefing))
+    if after_record:
+        after_record(edition)  # a test hook: simulate a crash between record and publish
+    report.edition = edition
+    _publish_edition(config, store, briefing, edition, renderer, now, report)
+    return report
+
+
+def _links(config: Config, briefing: Briefing, edition: Edition) -> Links:
+    base = config.site.base_url
+    rss_url, _ = archive.feed_urls(base, briefing.name)
+    return Links(
+        site_title=config.site.title,
+        briefing_title=briefing.title,
+        edition_url=archive.edition_url(base, briefing.name, edition.id),
+        archive_url=archive.index_url(base, briefing.name),
+        feed_url=rss_url,
+        unsubscribe_url=config.email.unsubscribe_url,
+        unsubscribe_mailto=config.email.unsubscribe_mailto,
+    )
+
+
+def _publish_edition(
+    config: Config,
+    store: Store,
+    briefing: Briefing,
+    edition: Edition,
+    renderer: Renderer,
+    now: datetime,
+    report: PublishReport,
+) -> None:
+    links = _links(config, briefing, edition)
+    # 1. the archive page of this edition and the briefing's index
+    page = archive.edition_path(config.output_dir, briefing.name, edition.id)
+    write_atomic(page, renderer.archive_page(edition, links))
+    report.files.append(str(page))
+    write_indexes(config, store, renderer)
+    # 2. the feeds, rebuilt from the last K editions in the store
+    report.files.extend(write_feeds(config, store, briefing, renderer))
+    # 3. one delivery per recipient still pending
+    deliver(config, store, briefing, edition, renderer, now, report)
+    if not store.pending_deliveries(edition.id):
+        store.set_edition_status(edition.id, "done")
+
+
+def write_indexes(config: Config, store: Store, renderer: Renderer) -> None:
+    base = config.site.base_url
+    summary = []
+    for b in config.briefings:
+        editions = store.editions(b.name)
+        rss_url, atom_url = archive.feed_urls(base, b.name)
+        links = Links(config.site.title, b.title, "", archive.index_url(base, b.name), rss_url)
+        rows = [(e, archive.edition_url(base, b.name, e.id)) for e in editions]
+        if editions:
+            write_atomic(config.output_dir / b.name / "index.html", renderer.archive_index(b.title, rows, links))
+        summary.append(
+            {
+                "title": b.title,
+                "archive_url": f"{b.name}/",
+                "feed_url": f"{b.name}/feed.xml",
+                "atom_url": f"{b.name}/atom.xml",
+                "latest": editions[0].title if editions else None,
+                "latest_url": f"{b.name}/{editions[0].id}.html" if editions else None,
+            }
+        )
+    write_atomic(config.output_dir / "index.html", renderer.site_index(config.site.title, summary))
+
+
+def write_feeds(config: Config, store: Store, briefing: Briefing, renderer: Renderer) -> list[str]:
+    base = config.site.base_url
+    editions = store.editions(briefing.name, limit=config.site.feed_items)
+    if not editions:
+        return []
+    entries = []
+    for e in editions:
+        links = _links(config, briefing, e)
+        entries.append(FeedEntry(e, links.edition_url, renderer.feed_html(e, links), _plain_summary(e)))
+    rss_url, atom_url = archive.feed_urls(base, briefing.name)
+    rss, atom = build_feeds(
+        title=briefing.title,
+        description=f"{briefing.title} from {config.site.title}",
+        language=config.site.language,
+        base_url=base,
+        archive_url=archive.index_url(base, briefing.name),
+        rss_url=rss_url,
+        atom_url=atom_url,
+        entries=entries,
+    )
+    folder = config.output_dir / briefing.name
+    write_atomic(folder / "feed.xml", rss)
+    write_atomic(folder / "atom.xml", atom)
+    return [str(folder / "feed.xml"), str(folder / "atom.xml")]
+
+
+def _plain_summary(edition: Edition) -> str:
+    parts = [edition.intro] if edition.intro else []
+    parts.extend(f"{i.prefix}{i.text} [{i.label}]" for i in edition.items)
+    return " ".join(parts)
+
+
+def deliver(
+    config: Config,
+    store: Store,
+    briefing: Briefing,
+    edition: Edition,
+    renderer: Renderer,
+    now: datetime,
+    report: PublishReport,
+) -> None:
+    """Send or write the edition for every recipient whose delivery is still pending."""
+    pending = store.pending_deliveries(edition.id)
+    if not pending:
+        return
+    smtp = config.email.smtp
+    settings = (
+        SmtpSettings(smtp.host, smtp.port, smtp.security, smtp.username, smtp.password(), smtp.timeout) if smtp else None
+    )
+    text_links = _links(config, briefing, edition)
+    for row in pending:
+        recipient = row["recipient"]
+        links = Links(
+            **{
+                **text_links.__dict__,
+                "unsubscribe_url": personal_link(config.email.unsubscribe_url, recipient),
+            }
+        )
+        envelope = Envelope(
+            sender=config.email.from_,
+            recipient=recipient,
+            subject=edition.title,
+            date=now.astimezone(timezone.utc),
+            edition_id=edition.id,
+            list_name=briefing.name,
+            list_title=briefing.title,
+            unsubscribe_url=links.unsubscribe_url,
+            unsubscribe_mailto=config.email.unsubscribe_mailto,
+        )
+        msg = build_message(envelope, renderer.email_text(edition, links), renderer.email_html(edition, links))
+        try:
+            if settings is None:
+                path = write_outbox(config.email.outbox, envelope, msg)
+                report.files.append(str(path))
+            else:
+                send_smtp(settings, msg)
+        except DeliveryError as exc:
+            status = "failed" if exc.permanent else "retry"
+            store.record_delivery(edition.id, recipient, status=status, message_id=None, error=str(exc), when=now)
+            report.failed.append(f"{recipient}: {exc}")
+            log.warning("delivery of %s to %s: %s", edition.id, recipient, exc)
+            continue
+        store.record_delivery(
+            edition.id, recipient, status="sent", message_id=message_id(edition.id, recipient, config.email.from_),
+            error=None, when=now,
+        )
+        report.delivered += 1
+
+
+# -- one run ------------------------------------------------------------------------------------------
+
+
+def run(config: Config, now: datetime, *, briefings: Sequence[str] | None = None) -> RunReport:
+    """Collect once, then publish every briefing (or the named ones) for the slot `now`."""
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    store = Store(config.store)
+    try:
+        renderer = Renderer(config.templates)
+        report = RunReport(sources=collect(config, store, now))
+        for briefing in config.briefings:
+            if briefings and briefing.name not in briefings:
+                continue
+            report.published.append(publish(config, store, briefing, now, renderer))
+        return report
+    finally:
+        store.close()

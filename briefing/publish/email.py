@@ -1,0 +1,139 @@
+"""Email: one multipart/alternative message per recipient, delivered by SMTP or to an outbox folder.
+
+The message is built with the standard `email` package (UTF-8, text/plain then text/html). Without
+SMTP configured, each message is written as `<outbox>/<edition id>/<recipient>.eml`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import smtplib
+import socket
+import ssl
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr, parseaddr
+from pathlib import Path
+from urllib.parse import quote
+
+from briefing.errors import DeliveryError
+from briefing.publish.files import write_atomic
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """Everything about a message other than its body."""
+
+    sender: str
+    recipient: str
+    subject: str
+    date: datetime
+    edition_id: str
+    list_name: str  # briefing name, for List-Id
+    list_title: str
+    unsubscribe_url: str | None
+    unsubscribe_mailto: str | None
+
+
+def sender_domain(sender: str) -> str:
+    address = parseaddr(sender)[1]
+    return address.rsplit("@", 1)[-1] if "@" in address else "localhost"
+
+
+def message_id(edition_id: str, recipient: str, sender: str) -> str:
+    """Stable per edition and recipient, so a retried send carries the same Message-ID."""
+    digest = hashlib.sha1(f"{edition_id}|{recipient.lower()}".encode()).hexdigest()[:16]
+    return f"<{edition_id}.{digest}@{sender_domain(sender)}>"
+
+
+def personal_link(template: str | None, recipient: str) -> str | None:
+    """An unsubscribe link for one recipient: `{email}` in the configured link is replaced."""
+    if not template:
+        return None
+    return template.replace("{email}", quote(recipient, safe="@"))
+
+
+def build_message(envelope: Envelope, text: str, html: str) -> EmailMessage:
+    msg = EmailMessage()
+    name, address = parseaddr(envelope.sender)
+    msg["From"] = formataddr((name, address)) if name else address
+    msg["To"] = envelope.recipient
+    msg["Subject"] = envelope.subject
+    msg["Date"] = format_datetime(envelope.date)
+    msg["Message-ID"] = message_id(envelope.edition_id, envelope.recipient, envelope.sender)
+    msg["List-Id"] = f"{envelope.list_title} <{envelope.list_name}.{sender_domain(envelope.sender)}>"
+    unsubscribe = []
+    if envelope.unsubscribe_mailto:
+        unsubscribe.append(f"<mailto:{envelope.unsubscribe_mailto}?subject=unsubscribe>")
+    if envelope.unsubscribe_url:
+        unsubscribe.append(f"<{envelope.unsubscribe_url}>")
+    if unsubscribe:
+        msg["List-Unsubscribe"] = ", ".join(unsubscribe)
+    if envelope.unsubscribe_url:
+        msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    msg["MIME-Version"] = "1.0"
+    msg.set_content(text, subtype="plain", charset="utf-8")
+    msg.add_alternative(html, subtype="html", charset="utf-8")
+    return msg
+
+
+def outbox_path(outbox: Path, edition_id: str, recipient: str) -> Path:
+    safe = re.sub(r"[^A-Za-z0-9@._+-]", "_", recipient)
+    return outbox / edition_id / f"{safe}.eml"
+
+
+def write_outbox(outbox: Path, envelope: Envelope, msg: EmailMessage) -> Path:
+    path = outbox_path(outbox, envelope.edition_id, envelope.recipient)
+    write_atomic(path, msg.as_bytes())
+    return path
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int
+    security: str  # none, starttls, ssl
+    username: str | None
+    password: str | None
+    timeout: float
+
+
+def send_smtp(settings: SmtpSettings, msg: EmailMessage) -> None:
+    """Send one message; raise DeliveryError (permanent for a 5xx answer)."""
+    where = f"{settings.host}:{settings.port}"
+    try:
+        if settings.security == "ssl":
+            client: smtplib.SMTP = smtplib.SMTP_SSL(
+                settings.host, settings.port, timeout=settings.timeout, context=ssl.create_default_context()
+            )
+        else:
+            client = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
+        with client:
+            if settings.security == "starttls":
+                client.starttls(context=ssl.create_default_context())
+            if settings.username:
+                client.login(settings.username, settings.password or "")
+            refused = client.send_message(msg)
+            if refused:
+                code, reason = next(iter(refused.values()))
+                raise DeliveryError(
+                    f"SMTP {where} refused {msg['To']}: {code} {reason.decode(errors='replace')}",
+                    permanent=500 <= code < 600,
+                )
+    except DeliveryError:
+        raise
+    except smtplib.SMTPRecipientsRefused as exc:
+        code, reason = next(iter(exc.recipients.values()))
+        raise DeliveryError(
+            f"SMTP {where} refused {msg['To']}: {code} {reason.decode(errors='replace')}",
+            permanent=500 <= code < 600,
+        ) from None
+    except smtplib.SMTPResponseException as exc:
+        text = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
+        raise DeliveryError(f"SMTP {where} answered {exc.smtp_code} {text}", permanent=500 <= exc.smtp_code < 600) from None
+    except (smtplib.SMTPServerDisconnected, ConnectionError, socket.timeout, TimeoutError) as exc:
+        raise DeliveryError(f"SMTP {where}: connection lost or refused ({exc or type(exc).__name__})") from None
+    except (smtplib.SMTPException, OSError) as exc:
+        raise DeliveryError(f"SMTP {where}: {exc}") from None

@@ -1,0 +1,51 @@
+"""`files` sources: a folder of .txt, .md and .html files, such as seeds/."""
+
+from __future__ import annotations
+
+import fnmatch
+from datetime import datetime, timezone
+from pathlib import Path
+
+from briefing.config import FilesSource
+from briefing.errors import SourceError
+from briefing.models import Document
+
+
+def label_for(source: FilesSource, name: str) -> str:
+    """The display label of one file: the first matching `labels` glob, else the source's label."""
+    for pattern, label in source.labels.items():
+        if fnmatch.fnmatch(name, pattern):
+            return label
+    return source.label or source.name
+
+
+def fetch_files(source: FilesSource, now: datetime) -> list[Document]:
+    """One Document per matching file, in name order. The file's path is its identity."""
+    folder = source.path
+    if not folder.is_dir():
+        raise SourceError(f"source {source.name}: folder {folder} does not exist")
+    paths = sorted({p for pattern in source.patterns for p in folder.rglob(pattern) if p.is_file()})
+    documents = []
+    for path in paths:
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise SourceError(f"source {source.name}: cannot read {path}: {exc.strerror}") from None
+        try:
+            body = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            body = raw.decode("cp1252", errors="replace")
+        relative = path.relative_to(folder).as_posix()
+        documents.append(
+            Document(
+                source=source.name,
+                label=label_for(source, relative),
+                uri=f"{folder.name}/{relative}",
+                title=None,
+                body=body,
+                content_type="html" if path.suffix.lower() in (".html", ".htm") else "text",
+                published=None,
+                fetched=now.astimezone(timezone.utc),
+            )
+        )
+    return documents

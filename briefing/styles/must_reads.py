@@ -1,0 +1,47 @@
+"""Morning Must Reads, after TIME's: "In the news: A; B; C", then a quoted bullet per story.
+
+Each bullet is the story's key sentence in quotes (or its headline where no sentence stands alone)
+tagged with its source, `[NYT]`; the story's related articles are nested under it, each with its
+own quote or headline and source tag; syndicated copies show as "also in".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+from briefing.models import Edition, Story, Summary
+from briefing.styles.common import also_in, describe_schedule, edition_id, item_for, short_date
+
+
+def compose(
+    stories: Sequence[Story],
+    summaries: Mapping[str, Summary],
+    *,
+    briefing: str,
+    title: str,
+    count: int,
+    schedule: str,
+    slot: datetime,
+) -> Edition:
+    """Morning Must Reads for one slot: the `count` best stories in rank order."""
+    picked = list(stories[:count])
+    items = []
+    for story in picked:
+        children = tuple(item_for(a, summaries) for a in story.related)
+        items.append(item_for(story.lead, summaries, children=children, also_in=also_in(story), topic=story.topic))
+    topics = tuple(dict.fromkeys(s.topic for s in picked))
+    return Edition(
+        id=edition_id(briefing, slot),
+        briefing=briefing,
+        style="must_reads",
+        slot=slot,
+        title=f"{title}: {short_date(slot)}",
+        intro="In the news: " + "; ".join(topics),
+        dateline="",
+        items=tuple(items),
+        footer=f"{title} is published {describe_schedule(schedule)}.",
+        article_ids=tuple(a.id for s in picked for a in s.articles),
+        preheader="In the news: " + "; ".join(topics),
+        topics=topics,
+    )

@@ -1,0 +1,113 @@
+"""Recognise site boilerplate, photo captions and credits, one line at a time.
+
+The rules are patterns of page furniture in general (login prompts, newsletter sign-ups, browser
+warnings, navigation blocks, report and ad lists, share lines, photo credits, embedded tweets), not
+strings of particular sites. `is_tail_marker` lines start the furniture at the foot of an article:
+the marker and everything after it in that article is dropped.
+"""
+
+from __future__ import annotations
+
+import re
+
+_I = re.IGNORECASE
+
+_AGENCIES = (
+    r"(?:Getty Images|Reuters|REUTERS|AP|AFP|EPA|Bloomberg|Corbis|Redux|Polaris|Sipa|SIPA|Landov"
+    r"|Zuma|ZUMA|Xinhua|Shutterstock|iStock(?:photo)?|Pool|POOL|Anadolu Agency)"
+)
+# A photo credit at the end of a line: "Mark Wilson—Getty Images", "Karim Sahib—AFP/Getty Images",
+# "Lefteris Pitarakis/AP", "© STRINGER Iraq / Reuters—REUTERS".
+_CREDIT_END = re.compile(r"[—–/]\s*(?:[A-Z][\w.&]*\s*/\s*)*" + _AGENCIES + r"\s*$")
+_CREDIT_ONLY = re.compile(
+    r"^(?:(?:photo|image|credit)s?:?\s*)?(?:©\s*)?[A-Z][\w.'’ -]{1,50}?\s*[—–/]\s*(?:[A-Z][\w.&]*\s*/\s*)*"
+    + _AGENCIES
+    + r"\s*$"
+)
+
+_LINE_RULES: list[tuple[str, re.Pattern[str]]] = [
+    ("login", re.compile(r"\b(log ?in|sign ?in|log ?out|create an? (free )?account)\b|forgot (your )?password|remember me", _I)),
+    ("newsletter", re.compile(r"\b(sign ?up|subscribe|subscribing|subscription|newsletters?|e-?mail alerts?)\b", _I)),
+    ("browser", re.compile(r"\b(your browser|update your browser|enable javascript|javascript is disabled|we use cookies|accept cookies)\b", _I)),
+    ("reports", re.compile(r"\b(reports? (might|may) interest you|download (this|a|the) (report|whitepaper)|whitepaper)\b", _I)),
+    ("close-button", re.compile(r"\[\s*x\s*\]", _I)),
+    ("navigation", re.compile(
+        r"^(popular posts|most (popular|read|viewed|shared)|latest (news|stories|posts)|top (news|stories)"
+        r"|related( articles| stories| posts| coverage| content)?|more (news )?from\b.*|more about\b.*"
+        r"|more on this( story)?|read more|see also|trending( now)?|recommended( for you)?|advertisement"
+        r"|you may (also )?like|around the web|sponsored( content| stories)?|promoted stories)\W*$",
+        _I,
+    )),
+    ("share", re.compile(r"^(share|tweet|pin it|email|print|comments?|share (this|on) \w+)( this)?( article| story)?\W*$", _I)),
+    ("update-stamp", re.compile(r"^(updated?|posted|published|last updated|last modified):?\s.{0,40}\d.{0,20}$", _I)),
+    ("reporting-credit", re.compile(r"^[—–-]*\s*(additional )?(reporting|writing|editing|research) (by|from)\b", _I)),
+    ("tweet-credit", re.compile(r"^[—–-]\s*.{1,80}\(@\w{1,30}\)\s+\w+ \d{1,2}, \d{4}$")),
+    ("attribution", re.compile(r"^\[[^\[\]]{2,40}\]$")),
+    ("liveblog-label", re.compile(r"^(update[sd]?|original post|developing( story)?|breaking( news)?|live( updates)?|correction)\W*$", _I)),
+    ("image-alt", re.compile(r"^(article )?(image|photo|video)$", _I)),
+]
+
+_TAIL = re.compile(
+    r"^(popular posts|most (popular|read|viewed|shared)|latest (news|stories|posts)|top (news|stories)"
+    r"|related( articles| stories| posts| coverage)?|more (news )?from\b|more about\b|you may (also )?like"
+    r"|around the web|recommended( for you)?|sponsored|promoted stories)"
+    r"|\bmore from\b|reports? (might|may) interest you|thank you for subscribing",
+    _I,
+)
+_MAX_FURNITURE_WORDS = 30  # a long paragraph is body text even if it mentions "subscribe"
+
+
+def boilerplate_kind(line: str) -> str | None:
+    """The kind of page furniture this line is, or None for a line of content."""
+    text = line.strip().lstrip("•*·▪-– ").strip()
+    if not text:
+        return None
+    if is_credit(text):
+        return "photo-credit"
+    if len(text.split()) > _MAX_FURNITURE_WORDS:
+        return None
+    for kind, pattern in _LINE_RULES:
+        if pattern.search(text):
+            return kind
+    return None
+
+
+def is_tail_marker(line: str) -> bool:
+    """A line after which the rest of an article is page furniture."""
+    text = line.strip()
+    return len(text.split()) <= 12 and bool(_TAIL.search(text))
+
+
+def is_credit(line: str) -> bool:
+    """A line that is only a photo credit ("Lefteris Pitarakis/AP")."""
+    return bool(_CREDIT_ONLY.match(line.strip()))
+
+
+def is_caption(line: str) -> bool:
+    """A photo caption ending with its credit ("... in Cairo. Anadolu Agency—Getty Images")."""
+    return bool(_CREDIT_END.search(line.strip()))
+
+
+# Inline clean-up of body text.
+_CITATION = re.compile(r"\[\d{1,3}\]")
+_IMAGE_PREFIX = re.compile(r"^(?:article )?(?:image|photo)(?=[A-Z])", _I)
+_TIMESTAMP = re.compile(r"^\d{1,2}:\d{2}\s*[ap]\.?m\.?(?:\s*[A-Z]{1,4}\.?(?:T\.)?)?\s*:\s+", _I)
+_DATELINE = re.compile(r"^(?:\(([A-Z][A-Z .,'-]{2,40})\)|([A-Z][A-Za-z.'-]+(?: [A-Z][A-Za-z.'-]+){0,2}))\s+[—–-]{1,2}\s+(?=[A-Z“\"])")
+_URL = re.compile(r"\s*\bhttps?://\S+")
+
+
+def clean_inline(text: str) -> str:
+    """Remove citation marks, image-alt residue, live-blog timestamps and bare URLs."""
+    text = _CITATION.sub("", text)
+    text = _IMAGE_PREFIX.sub("", text)
+    text = _TIMESTAMP.sub("", text)
+    text = _URL.sub("", text)
+    return text.strip()
+
+
+def strip_dateline(text: str) -> tuple[str, str | None]:
+    """Split "(BAGHDAD) — Confronting ..." into the body and the dateline place."""
+    match = _DATELINE.match(text)
+    if not match:
+        return text, None
+    return text[match.end() :], (match.group(1) or match.group(2)).strip()
