@@ -255,12 +255,37 @@ def _describe(exc: ValidationError, raw: dict[str, Any]) -> str:
         return f"{key}: unknown setting (check the spelling; see the config reference in README.md)"
     if kind == "missing":
         return f"{key}: required setting is missing"
-    if kind == "union_tag_invalid" or kind == "union_tag_not_found":
-        return f"{key}.type: expected one of 'files', 'feed', found {_show(found)}"
+    if kind in ("union_tag_invalid", "union_tag_not_found"):
+        tag = found.get("type") if isinstance(found, dict) else found
+        return f"{key}.type: expected one of 'files', 'feed', found {_show(tag)}"
+    expected = _EXPECTED.get(kind)
+    if expected:
+        return f"{key}: expected {expected}, found {_show(found)}"
     message = str(err["msg"]).removeprefix("Value error, ")
     if kind == "value_error":
         return f"{key}: {message}" if key else message
-    return f"{key}: {message.lower()}, found {_show(found)}"
+    if kind == "literal_error":
+        return f"{key}: expected {message.removeprefix('Input should be ')}, found {_show(found)}"
+    return f"{key}: {message[:1].lower() + message[1:]}, found {_show(found)}"
+
+
+_EXPECTED = {
+    "int_parsing": "a whole number",
+    "int_type": "a whole number",
+    "int_from_float": "a whole number",
+    "float_parsing": "a number",
+    "float_type": "a number",
+    "bool_parsing": "true or false",
+    "bool_type": "true or false",
+    "string_type": "text",
+    "dict_type": "a mapping of settings",
+    "model_type": "a mapping of settings",
+    "list_type": "a list",
+    "tuple_type": "a list",
+    "path_type": "a file or folder path",
+    "greater_than_equal": None,
+}
+_EXPECTED = {k: v for k, v in _EXPECTED.items() if v}
 
 
 def _key_path(loc: list[Any], raw: dict[str, Any]) -> str:

@@ -48,6 +48,15 @@ def _wrap(text: str, width: int = 72, indent: str = "", subsequent: str | None =
     )
 
 
+def quote_marks(text: str) -> str:
+    """Wrap a sentence in curly double quotes, turning its own double quotes into single ones."""
+    inner = text.replace("“", "‘").replace("”", "’")
+    if '"' in inner:
+        parts = inner.split('"')
+        inner = "".join(p + ("‘" if i % 2 == 0 else "’") for i, p in enumerate(parts[:-1])) + parts[-1]
+    return f"“{inner}”"
+
+
 class Renderer:
     def __init__(self, user_dir: Path | None = None) -> None:
         paths = [str(user_dir)] if user_dir else []
@@ -61,6 +70,7 @@ class Renderer:
             keep_trailing_newline=True,
         )
         self.env.filters["wrap"] = _wrap
+        self.env.filters["quote_marks"] = quote_marks
         self._inliner = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False)
 
     def _render(self, name: str, **context: Any) -> str:

@@ -6,7 +6,9 @@ with the algorithm's own scores, and the key sentence (the best one that stands 
 
 from __future__ import annotations
 
+import random
 import re
+import zlib
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import Any
@@ -86,16 +88,22 @@ def rate(document: ObjectDocumentModel, algorithm: str, count: int) -> tuple[lis
     original: Callable[..., Any] = type(summarizer)._get_best_sentences
 
     def keep(sentences: Any, n: Any, rating: Any, *args: Any, **kwargs: Any) -> Any:
+        # Evaluate each rating exactly once (LSA's rating function is a one-shot iterator),
+        # then let sumy choose from the dict as it would have.
         for s in sentences:
-            value = rating(s) if callable(rating) else rating[s]
+            value = rating(s, *args, **kwargs) if callable(rating) else rating[s]
             captured[s] = float(value) if value is not None else 0.0
-        return original(sentences, n, rating, *args, **kwargs)
+        return original(sentences, n, captured)
 
     summarizer._get_best_sentences = keep
+    state = random.getstate()
+    # sumy's "random" draws from the random module: seed it from the text so runs repeat exactly.
+    random.seed(zlib.crc32(" ".join(str(s) for s in document.sentences).encode("utf-8")))
     try:
         picked = list(summarizer(document, count))
     finally:
         del summarizer._get_best_sentences
+        random.setstate(state)
     return picked, captured
 
 

@@ -76,6 +76,9 @@ def build_message(envelope: Envelope, text: str, html: str) -> EmailMessage:
     msg["MIME-Version"] = "1.0"
     msg.set_content(text, subtype="plain", charset="utf-8")
     msg.add_alternative(html, subtype="html", charset="utf-8")
+    # A boundary derived from the Message-ID instead of a random one: the same edition gives
+    # byte-identical .eml files.
+    msg.set_boundary("=_" + hashlib.sha1(str(msg["Message-ID"]).encode()).hexdigest())
     return msg
 
 

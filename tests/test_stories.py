@@ -1,0 +1,84 @@
+"""Duplicates, stories and topics on the seeds."""
+
+from dataclasses import replace
+from datetime import datetime, timezone
+
+import pytest
+
+from briefing.dedupe import find_duplicates
+from briefing.models import Document
+from briefing.stories import group_stories
+from briefing.summarize import summarize
+from briefing.text.pages import extract_articles
+
+from .conftest import SEEDS
+from .test_pages import LABELS
+
+NOW = datetime(2014, 6, 23, 10, tzinfo=timezone.utc)
+
+
+@pytest.fixture(scope="module")
+def articles() -> list:
+    out = []
+    for path in sorted(SEEDS.glob("*.txt")):
+        doc = Document("seeds", LABELS[path.name[:3]], f"seeds/{path.name}", None, path.read_text(encoding="utf-8"), "text", None, NOW)
+        out += [replace(a, first_seen=NOW) for a in extract_articles(doc)]
+    return out
+
+
+@pytest.fixture(scope="module")
+def stories(articles: list) -> list:
+    return group_stories(articles, {a.id: summarize(a) for a in articles}, NOW)
+
+
+def test_syndicated_copy_is_folded_into_the_original(articles: list) -> None:
+    by_label = {a.label: a for a in articles if a.kind == "article" and a.label in ("National Journal", "GovExec")}
+    copies = find_duplicates(articles)
+    # 001 carries 004 whole plus an update on top: 004 is the copy, 001 the most complete version
+    assert copies == {by_label["GovExec"].id: by_label["National Journal"].id}
+
+
+def test_folded_copy_keeps_its_source(stories: list) -> None:
+    story = next(s for s in stories if s.duplicates)
+    assert story.lead.label == "National Journal"
+    assert [d.label for d in story.duplicates] == ["GovExec"]
+    assert {"National Journal", "GovExec"} <= set(story.labels)
+
+
+def story_of(stories: list, needle: str):
+    return next(s for s in stories if any(needle in a.title or needle in a.text for a in s.articles))
+
+
+def test_separate_events_are_separate_stories(stories: list) -> None:
+    egypt = story_of(stories, "Al Jazeera journalists")
+    austin = story_of(stories, "Isaiah Austin")
+    iran = story_of(stories, "not rule out anything that would be constructive")
+    assert len({egypt.id, austin.id, iran.id}) == 3
+
+
+def test_every_article_is_in_exactly_one_story(stories: list, articles: list) -> None:
+    ids = [a.id for s in stories for a in s.articles]
+    assert sorted(ids) == sorted(a.id for a in articles)
+
+
+def test_topic_labels_are_short_phrases_from_the_text(stories: list) -> None:
+    for story in stories:
+        assert story.topic and len(story.topic.split()) <= 8
+    assert story_of(stories, "Al Jazeera journalists").topic == "Egypt"
+    assert story_of(stories, "World Cup tie").topic == "World Cup"
+
+
+def test_story_summary_never_repeats_a_sentence(stories: list) -> None:
+    for story in stories:
+        texts = [s.text for s in story.summary]
+        assert len(texts) == len(set(texts))
+
+
+def test_soft_stories_are_marked(stories: list) -> None:
+    assert story_of(stories, "Isaiah Austin").soft
+    assert not story_of(stories, "Al Jazeera journalists").soft
+
+
+def test_ranking_prefers_stories_told_by_several_sources(stories: list) -> None:
+    assert len(stories[0].labels) >= 2
+    assert [s.score for s in stories] == sorted((s.score for s in stories), reverse=True)

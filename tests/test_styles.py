@@ -1,0 +1,63 @@
+"""The two edition styles and the schedule in words."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from briefing.styles import brief, must_reads
+from briefing.styles.common import describe_schedule
+from briefing.summarize import summarize
+
+from .test_stories import articles, stories  # noqa: F401  (fixtures)
+
+SLOT = datetime(2014, 6, 23, 6, 0, tzinfo=ZoneInfo("America/New_York"))
+
+
+@pytest.mark.parametrize(
+    ("cron", "words"),
+    [
+        ("0 6 * * 1-5", "daily on weekdays"),
+        ("0 6 * * *", "daily"),
+        ("30 7 * * mon-fri", "daily on weekdays"),
+        ("0 8 * * 1", "every Monday"),
+        ("0 8 * * 0,6", "on weekends"),
+        ("0 9 * * 1,3,5", "on Mondays, Wednesdays and Fridays"),
+        ("0 * * * *", "hourly"),
+        ("0 6,18 * * *", "twice a day"),
+        ("0 6 1 * *", "monthly on the 1st"),
+    ],
+)
+def test_describe_schedule(cron: str, words: str) -> None:
+    assert describe_schedule(cron) == words
+
+
+def test_the_brief(stories: list, articles: list) -> None:  # noqa: F811
+    summaries = {a.id: summarize(a) for a in articles}
+    edition = brief.compose(stories, summaries, briefing="the-brief", title="The Brief", count=4,
+                            schedule="0 6 * * 1-5", slot=SLOT)
+    assert edition.intro == "Welcome to The Brief, the four stories to know about right now"
+    assert edition.dateline == "Here are the stories we’re watching this Monday, June 23."
+    assert edition.footer == "The Brief is published daily on weekdays."
+    assert len(edition.items) == 4
+    assert len({i.topic for i in edition.items}) == 4  # four different topics
+    assert edition.items[-1].prefix == "And finally, "
+    assert edition.title == stories[0].lead.title
+    assert edition.id == "the-brief-2014-06-23-0600"
+
+
+def test_morning_must_reads(stories: list, articles: list) -> None:  # noqa: F811
+    summaries = {a.id: summarize(a) for a in articles}
+    edition = must_reads.compose(stories, summaries, briefing="mmr", title="Morning Must Reads", count=6,
+                                 schedule="0 7 * * 1-5", slot=SLOT)
+    assert edition.title == "Morning Must Reads: June 23"
+    topics = list(dict.fromkeys(s.topic for s in stories[:6]))
+    assert edition.intro == "In the news: " + "; ".join(topics)
+    assert len(edition.items) == 6
+    for item, story in zip(edition.items, stories):
+        assert item.label == story.lead.label
+        assert len(item.children) == len(story.related)
+        if item.quoted:
+            assert item.text in story.lead.text  # a verbatim sentence
+        else:
+            assert item.text == story.lead.title
