@@ -59,6 +59,7 @@ def test_feeds_read_back_with_feedparser(first_run, tmp_path: Path, name: str) -
     parsed = feedparser.parse((tmp_path / "public" / "the-brief" / name).read_bytes())
     assert not parsed.bozo, parsed.get("bozo_exception")
     assert parsed.feed.title == "The Brief"
+    assert parsed.feed.link == "http://localhost:8000/the-brief/"  # the archive, not the feed itself
     (entry,) = parsed.entries
     assert entry.title == brief.title
     assert entry.link == "http://localhost:8000/the-brief/the-brief-2014-06-23-0600.html"

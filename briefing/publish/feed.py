@@ -14,7 +14,7 @@ from feedgen.feed import FeedGenerator
 
 from briefing.models import Edition
 
-GENERATOR = ("briefing", "https://github.com/briefing/briefing")
+GENERATOR = "briefing"
 
 
 @dataclass(frozen=True)
@@ -71,10 +71,11 @@ def _generator(
     fg.description(description)
     fg.subtitle(description)
     fg.language(language)
-    fg.generator(GENERATOR[0], uri=GENERATOR[1])
+    fg.generator(GENERATOR)
     fg.docs("https://www.rssboard.org/rss-specification")
-    fg.link(href=archive_url, rel="alternate", type="text/html")
+    # feedgen takes the RSS <link> from the last link added, so the self link goes first.
     fg.link(href=self_url, rel="self", type=self_type)
+    fg.link(href=archive_url, rel="alternate", type="text/html")
     newest = max((e.edition.slot for e in entries), default=None)
     if newest is not None:
         fg.lastBuildDate(newest)  # also Atom's <updated>; never the wall clock

@@ -1,0 +1,57 @@
+"""Golden files of rendered output from the seeds at a fixed --now.
+
+A mismatch shows a diff. Rewrite with BRIEFING_UPDATE_GOLDEN=1 after looking at the change
+(open the .html files in a browser).
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+import pytest
+
+from briefing.pipeline import run
+
+from .conftest import GOLDEN, NOW, update_golden
+
+FILES = {
+    "the-brief.feed.xml": "public/the-brief/feed.xml",
+    "the-brief.atom.xml": "public/the-brief/atom.xml",
+    "the-brief.html": "public/the-brief/the-brief-2014-06-23-0600.html",
+    "the-brief.eml": "outbox/the-brief-2014-06-23-0600/reader@example.com.eml",
+    "morning-must-reads.eml": "outbox/morning-must-reads-2014-06-23-0600/reader@example.com.eml",
+    "morning-must-reads.feed.xml": "public/morning-must-reads/feed.xml",
+}
+
+
+@pytest.fixture(scope="module")
+def produced(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    import yaml
+
+    from briefing import config as config_module
+
+    from .conftest import seed_config
+
+    root = tmp_path_factory.mktemp("golden")
+    raw = seed_config(root)
+    raw.update(store=str(root / "state.sqlite3"), output_dir=str(root / "public"))
+    raw["email"]["outbox"] = str(root / "outbox")
+    (root / "config.yaml").write_text(yaml.safe_dump(raw), encoding="utf-8")
+    run(config_module.load(root / "config.yaml"), NOW)
+    return root
+
+
+@pytest.mark.parametrize("name", sorted(FILES))
+def test_golden(produced: Path, name: str) -> None:
+    actual = (produced / FILES[name]).read_text(encoding="utf-8")
+    golden = GOLDEN / name
+    if update_golden() or not golden.exists():
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_text(actual, encoding="utf-8")
+        if not update_golden():
+            pytest.fail(f"wrote new golden file {golden}; look at it and commit it")
+    expected = golden.read_text(encoding="utf-8")
+    if actual != expected:
+        diff = "".join(difflib.unified_diff(expected.splitlines(True), actual.splitlines(True), str(golden), "produced", n=2))
+        pytest.fail(f"{name} differs from its golden file (BRIEFING_UPDATE_GOLDEN=1 to rewrite):\n{diff[:6000]}")
