@@ -78,7 +78,7 @@ def _print_report(report: RunReport, cwd: Path) -> None:
             continue
         e = p.edition
         print(f"{p.briefing}: published “{e.title}” ({len(e.items)} items, {len(e.article_ids)} articles)")
-        feeds = [rel(f) for f in p.files if f.endswith(".xml")]
+        feeds = [rel(f) for f in p.files if f.endswith((".xml", ".json"))]
         pages = [rel(f) for f in p.files if f.endswith(".html")]
         mails = [rel(f) for f in p.files if f.endswith(".eml")]
         if pages:

@@ -22,7 +22,7 @@ from briefing.errors import BriefingError, DeliveryError
 from briefing.models import Article, Edition, Summary
 from briefing.publish import archive
 from briefing.publish.email import Envelope, SmtpSettings, build_message, message_id, personal_link, send_smtp, write_outbox
-from briefing.publish.feed import FeedEntry, build_feeds
+from briefing.publish.feed import FeedEntry, build_feeds, build_json_feed
 from briefing.publish.files import write_atomic
 from briefing.render import Links, Renderer
 from briefing.sources import fetch
@@ -219,22 +219,27 @@ def write_feeds(config: Config, store: Store, briefing: Briefing, renderer: Rend
     entries = []
     for e in editions:
         links = _links(config, briefing, e)
-        entries.append(FeedEntry(e, links.edition_url, renderer.feed_html(e, links), _plain_summary(e)))
+        entries.append(
+            FeedEntry(e, links.edition_url, renderer.feed_html(e, links), _plain_summary(e), renderer.email_text(e, links))
+        )
     rss_url, atom_url = archive.feed_urls(base, briefing.name)
-    rss, atom = build_feeds(
+    common = dict(
         title=briefing.title,
         description=f"{briefing.title} from {config.site.title}",
         language=config.site.language,
         base_url=base,
         archive_url=archive.index_url(base, briefing.name),
-        rss_url=rss_url,
-        atom_url=atom_url,
+        author=config.site.title,
         entries=entries,
     )
+    rss, atom = build_feeds(**common, rss_url=rss_url, atom_url=atom_url)
+    json_feed = build_json_feed(**common, json_url=archive.json_feed_url(base, briefing.name))
     folder = config.output_dir / briefing.name
-    write_atomic(folder / "feed.xml", rss)
-    write_atomic(folder / "atom.xml", atom)
-    return [str(folder / "feed.xml"), str(folder / "atom.xml")]
+    written = []
+    for name, data in (("feed.xml", rss), ("atom.xml", atom), ("feed.json", json_feed)):
+        write_atomic(folder / name, data)
+        written.append(str(folder / name))
+    return written
 
 
 def _plain_summary(edition: Edition) -> str:

@@ -22,7 +22,25 @@ FILES = {
     "the-brief.eml": "outbox/the-brief-2014-06-23-0600/reader@example.com.eml",
     "morning-must-reads.eml": "outbox/morning-must-reads-2014-06-23-0600/reader@example.com.eml",
     "morning-must-reads.feed.xml": "public/morning-must-reads/feed.xml",
+    "the-brief.feed.json": "public/the-brief/feed.json",
+    "the-brief.index.html": "public/the-brief/index.html",
+    "the-brief.email.html": "outbox/the-brief-2014-06-23-0600/reader@example.com.eml#text/html",
+    "the-brief.email.txt": "outbox/the-brief-2014-06-23-0600/reader@example.com.eml#text/plain",
+    "morning-must-reads.email.html": "outbox/morning-must-reads-2014-06-23-0600/reader@example.com.eml#text/html",
+    "morning-must-reads.email.txt": "outbox/morning-must-reads-2014-06-23-0600/reader@example.com.eml#text/plain",
 }
+
+
+def read(root: Path, spec: str) -> str:
+    """A produced file, or one MIME part of a produced .eml ("file.eml#text/html")."""
+    import email
+    from email import policy
+
+    path, _, part = spec.partition("#")
+    if not part:
+        return (root / path).read_text(encoding="utf-8")
+    msg = email.message_from_bytes((root / path).read_bytes(), policy=policy.default)
+    return next(p.get_content() for p in msg.walk() if p.get_content_type() == part)
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +62,7 @@ def produced(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.mark.parametrize("name", sorted(FILES))
 def test_golden(produced: Path, name: str) -> None:
-    actual = (produced / FILES[name]).read_text(encoding="utf-8")
+    actual = read(produced, FILES[name])
     golden = GOLDEN / name
     if update_golden() or not golden.exists():
         golden.parent.mkdir(parents=True, exist_ok=True)

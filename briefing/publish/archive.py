@@ -19,3 +19,7 @@ def index_url(base_url: str, briefing: str) -> str:
 
 def feed_urls(base_url: str, briefing: str) -> tuple[str, str]:
     return f"{base_url}{briefing}/feed.xml", f"{base_url}{briefing}/atom.xml"
+
+
+def json_feed_url(base_url: str, briefing: str) -> str:
+    return f"{base_url}{briefing}/feed.json"

@@ -6,6 +6,7 @@ the current time and its own version in the Atom generator, so both are set here
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -22,7 +23,8 @@ class FeedEntry:
     edition: Edition
     url: str  # the edition's archive page
     html: str  # the whole edition as HTML
-    summary: str  # plain text
+    summary: str  # plain text: the intro and each item in one paragraph
+    text: str = ""  # the whole edition as plain text (JSON Feed content_text)
 
 
 def entry_guid(base_url: str, edition: Edition) -> str:
@@ -40,11 +42,12 @@ def build_feeds(
     archive_url: str,
     rss_url: str,
     atom_url: str,
+    author: str,
     entries: Sequence[FeedEntry],
 ) -> tuple[bytes, bytes]:
     """(RSS 2.0, Atom 1.0) documents for these entries, newest first."""
     common = dict(title=title, description=description, language=language, base_url=base_url,
-                  archive_url=archive_url, entries=entries, feed_id=atom_url)
+                  archive_url=archive_url, entries=entries, feed_id=atom_url, author=author)
     rss = _generator(**common, self_url=rss_url, self_type="application/rss+xml", content_type="CDATA")
     atom = _generator(**common, self_url=atom_url, self_type="application/atom+xml", content_type="html")
     return rss.rss_str(pretty=True), atom.atom_str(pretty=True)
@@ -59,6 +62,7 @@ def _generator(
     archive_url: str,
     entries: Sequence[FeedEntry],
     feed_id: str,
+    author: str,
     self_url: str,
     self_type: str,
     content_type: str,
@@ -72,6 +76,7 @@ def _generator(
     fg.subtitle(description)
     fg.language(language)
     fg.generator(GENERATOR)
+    fg.author({"name": author})  # Atom requires an author for the feed or for every entry
     fg.docs("https://www.rssboard.org/rss-specification")
     # feedgen takes the RSS <link> from the last link added, so the self link goes first.
     fg.link(href=self_url, rel="self", type=self_type)
@@ -91,3 +96,43 @@ def _generator(
         fe.summary(entry.summary)
         fe.content(entry.html, type=content_type)
     return fg
+
+
+def build_json_feed(
+    *,
+    title: str,
+    description: str,
+    language: str,
+    base_url: str,
+    archive_url: str,
+    json_url: str,
+    author: str,
+    entries: Sequence[FeedEntry],
+) -> bytes:
+    """A JSON Feed 1.1 document (https://jsonfeed.org/version/1.1), written with the standard library."""
+    items = []
+    for entry in sorted(entries, key=lambda e: (e.edition.slot, e.edition.id), reverse=True):
+        items.append(
+            {
+                "id": entry_guid(base_url, entry.edition),
+                "url": entry.url,
+                "title": entry.edition.title,
+                "content_html": entry.html,
+                "content_text": entry.text,
+                "summary": entry.summary,
+                "date_published": entry.edition.slot.isoformat(),
+                "date_modified": entry.edition.slot.isoformat(),
+                "tags": list(entry.edition.topics),
+            }
+        )
+    document = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": title,
+        "home_page_url": archive_url,
+        "feed_url": json_url,
+        "description": description,
+        "language": language,
+        "authors": [{"name": author}],
+        "items": items,
+    }
+    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
