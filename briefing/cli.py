@@ -6,6 +6,7 @@ Exit codes: 0 published or nothing new, 1 error, 2 bad config or usage.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 from datetime import datetime, timezone
@@ -15,6 +16,7 @@ from zoneinfo import ZoneInfo
 from briefing import __version__, config as config_module
 from briefing.errors import BriefingError, ConfigError
 from briefing.pipeline import RunReport, run
+from briefing.store import Store
 
 EXAMPLES = """examples:
   briefing run                                  collect and publish with ./config.yaml
@@ -54,7 +56,45 @@ def _parser() -> argparse.ArgumentParser:
     run_cmd.add_argument("-c", "--config", default="config.yaml", type=Path, help="config file (default: ./config.yaml)")
     run_cmd.add_argument("--now", help="the slot time, ISO-8601 (default: the current time)")
     run_cmd.add_argument("--briefing", action="append", help="publish only this briefing (repeatable)")
+    deliveries = commands.add_parser(
+        "deliveries",
+        help="list email deliveries that are pending, waiting for a retry, or failed",
+        description="List email deliveries that are pending, waiting for a retry, or failed.",
+        epilog="examples:\n  briefing deliveries\n  briefing deliveries --all --json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    deliveries.add_argument("-c", "--config", default="config.yaml", type=Path, help="config file (default: ./config.yaml)")
+    deliveries.add_argument("--all", action="store_true", help="include deliveries already sent")
+    deliveries.add_argument("--json", action="store_true", help="print a JSON array instead of a table")
     return parser
+
+
+DELIVERY_FIELDS = ("edition_id", "briefing", "recipient", "status", "attempts", "next_attempt", "message_id", "last_error")
+
+
+def _deliveries(args: argparse.Namespace) -> int:
+    config = config_module.load(args.config)
+    store = Store(config.store)
+    try:
+        rows = store.deliveries(None if args.all else ("pending", "retry", "failed"))
+    finally:
+        store.close()
+    rows = [{k: row[k] for k in DELIVERY_FIELDS} for row in rows]
+    if args.json:
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return 0
+    if not rows:
+        print("No deliveries pending or failed." if not args.all else "No deliveries yet.")
+        return 0
+    header = ("EDITION", "RECIPIENT", "STATUS", "TRIES", "NEXT ATTEMPT", "LAST ERROR")
+    table = [header] + [
+        (r["edition_id"], r["recipient"], r["status"], str(r["attempts"]), (r["next_attempt"] or "")[:16], r["last_error"] or "")
+        for r in rows
+    ]
+    widths = [max(len(row[i]) for row in table) for i in range(len(header) - 1)]
+    for row in table:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + "  " + row[-1])
+    return 0
 
 
 def _print_report(report: RunReport, cwd: Path) -> None:
@@ -113,6 +153,8 @@ def main(argv: list[str] | None = None) -> int:
             if not args.quiet:
                 _print_report(report, Path.cwd())
             return 0
+        if args.command == "deliveries":
+            return _deliveries(args)
     except BriefingError as exc:
         if args.verbose:
             raise

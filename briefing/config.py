@@ -137,6 +137,13 @@ class Smtp(_Model):
         return value
 
 
+class Retry(_Model):
+    max_attempts: Annotated[int, Field(ge=1, le=100)] = 6  # give up (status failed) after this many
+    in_run: Annotated[int, Field(ge=0, le=10)] = 2  # immediate retries within one run
+    in_run_delay: Annotated[float, Field(ge=0)] = 2.0  # seconds before the first in-run retry, doubling
+    later_delay: Annotated[float, Field(ge=0)] = 300.0  # seconds before a later run retries, doubling
+
+
 class Email(_Model):
     from_: Annotated[str, Field(alias="from")] = "Briefing <briefing@localhost>"
     recipients: tuple[str, ...] = ()
@@ -144,6 +151,7 @@ class Email(_Model):
     smtp: Smtp | None = None
     unsubscribe_url: str | None = None  # https link; {email} is replaced by the recipient
     unsubscribe_mailto: str | None = None
+    retry: Retry = Retry()
 
     @field_validator("recipients")
     @classmethod

@@ -12,9 +12,10 @@ the middle is finished by the next run, and nothing is published or sent twice.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from briefing.config import Briefing, Config
@@ -256,24 +257,27 @@ def deliver(
     renderer: Renderer,
     now: datetime,
     report: PublishReport,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> None:
-    """Send or write the edition for every recipient whose delivery is still pending."""
-    pending = store.pending_deliveries(edition.id)
+    """Send or write the edition for every recipient whose delivery is due.
+
+    A temporary failure (4xx, refused or dropped connection) is retried `retry.in_run` times in
+    this run, then on later runs after `retry.later_delay` seconds, doubling; a permanent failure
+    (5xx) is recorded and never retried. A delivery recorded as sent is never made again.
+    """
+    pending = store.pending_deliveries(edition.id, due=now)
     if not pending:
         return
     smtp = config.email.smtp
     settings = (
         SmtpSettings(smtp.host, smtp.port, smtp.security, smtp.username, smtp.password(), smtp.timeout) if smtp else None
     )
-    text_links = _links(config, briefing, edition)
+    retry = config.email.retry
+    base_links = _links(config, briefing, edition)
     for row in pending:
         recipient = row["recipient"]
-        links = Links(
-            **{
-                **text_links.__dict__,
-                "unsubscribe_url": personal_link(config.email.unsubscribe_url, recipient),
-            }
-        )
+        links = replace(base_links, unsubscribe_url=personal_link(config.email.unsubscribe_url, recipient))
         envelope = Envelope(
             sender=config.email.from_,
             recipient=recipient,
@@ -286,23 +290,34 @@ def deliver(
             unsubscribe_mailto=config.email.unsubscribe_mailto,
         )
         msg = build_message(envelope, renderer.email_text(edition, links), renderer.email_html(edition, links))
-        try:
-            if settings is None:
-                path = write_outbox(config.email.outbox, envelope, msg)
-                report.files.append(str(path))
-            else:
-                send_smtp(settings, msg)
-        except DeliveryError as exc:
-            status = "failed" if exc.permanent else "retry"
-            store.record_delivery(edition.id, recipient, status=status, message_id=None, error=str(exc), when=now)
-            report.failed.append(f"{recipient}: {exc}")
-            log.warning("delivery of %s to %s: %s", edition.id, recipient, exc)
-            continue
-        store.record_delivery(
-            edition.id, recipient, status="sent", message_id=message_id(edition.id, recipient, config.email.from_),
-            error=None, when=now,
-        )
-        report.delivered += 1
+        attempts = int(row["attempts"])
+        for tries_left in range(retry.in_run, -1, -1):
+            try:
+                if settings is None:
+                    report.files.append(str(write_outbox(config.email.outbox, envelope, msg)))
+                else:
+                    send_smtp(settings, msg)
+            except DeliveryError as exc:
+                attempts += 1
+                final = exc.permanent or attempts >= retry.max_attempts
+                if not final and tries_left:
+                    store.record_delivery(edition.id, recipient, status="retry", message_id=None, error=str(exc), when=now)
+                    sleep(retry.in_run_delay * 2 ** (retry.in_run - tries_left))
+                    continue
+                later = None if final else now + timedelta(seconds=retry.later_delay * 2 ** max(0, attempts - 1 - retry.in_run))
+                status = "failed" if final else "retry"
+                store.record_delivery(
+                    edition.id, recipient, status=status, message_id=None, error=str(exc), when=now, next_attempt=later
+                )
+                report.failed.append(f"{recipient}: {exc}" + (f" (will retry after {later:%Y-%m-%d %H:%M %Z})" if later else ""))
+                log.warning("delivery of %s to %s: %s", edition.id, recipient, exc)
+                break
+            store.record_delivery(
+                edition.id, recipient, status="sent", message_id=message_id(edition.id, recipient, config.email.from_),
+                error=None, when=now,
+            )
+            report.delivered += 1
+            break
 
 
 # -- one run ------------------------------------------------------------------------------------------

@@ -299,10 +299,12 @@ class Store:
 
     # -- deliveries -----------------------------------------------------------------------------
 
-    def pending_deliveries(self, edition_id: str) -> list[dict[str, Any]]:
+    def pending_deliveries(self, edition_id: str, due: datetime | None = None) -> list[dict[str, Any]]:
+        """Deliveries of an edition still to make; with `due`, only those whose next attempt has come."""
         rows = self.db.execute(
-            "SELECT * FROM deliveries WHERE edition_id = ? AND status IN ('pending', 'retry') ORDER BY recipient",
-            (edition_id,),
+            """SELECT * FROM deliveries WHERE edition_id = ? AND status IN ('pending', 'retry')
+               AND (? IS NULL OR next_attempt IS NULL OR next_attempt <= ?) ORDER BY recipient""",
+            (edition_id, _iso(due), _iso(due)),
         )
         return [dict(r) for r in rows]
 
@@ -315,13 +317,20 @@ class Store:
         message_id: str | None,
         error: str | None,
         when: datetime,
+        next_attempt: datetime | None = None,
     ) -> None:
         with self.transaction() as db:
             db.execute(
                 """UPDATE deliveries SET status = ?, attempts = attempts + 1, message_id = COALESCE(?, message_id),
-                   last_error = ?, updated = ? WHERE edition_id = ? AND recipient = ?""",
-                (status, message_id, error, when.isoformat(), edition_id, recipient),
+                   last_error = ?, updated = ?, next_attempt = ? WHERE edition_id = ? AND recipient = ?""",
+                (status, message_id, error, when.isoformat(), _iso(next_attempt), edition_id, recipient),
             )
+
+    def delivery(self, edition_id: str, recipient: str) -> dict[str, Any]:
+        row = self.db.execute(
+            "SELECT * FROM deliveries WHERE edition_id = ? AND recipient = ?", (edition_id, recipient)
+        ).fetchone()
+        return dict(row)
 
     def deliveries(self, statuses: Sequence[str] | None = None) -> list[dict[str, Any]]:
         sql = "SELECT d.*, e.briefing FROM deliveries d JOIN editions e ON e.id = d.edition_id"
