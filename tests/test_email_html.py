@@ -1,0 +1,110 @@
+"""The email HTML as mail clients and people see it: size, structure, headless Chromium."""
+
+from __future__ import annotations
+
+import email
+import os
+import re
+from email import policy
+from pathlib import Path
+
+import pytest
+
+from briefing import config as config_module
+from briefing.pipeline import run
+
+from . import browser
+from .conftest import NOW, ROOT, seed_config
+
+ARTIFACTS = ROOT / "tests" / "artifacts"
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+
+
+@pytest.fixture(scope="module")
+def emails(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    import yaml
+
+    root = tmp_path_factory.mktemp("html")
+    raw = seed_config(root)
+    raw.update(store=str(root / "s.sqlite3"), output_dir=str(root / "public"))
+    raw["email"]["outbox"] = str(root / "outbox")
+    (root / "config.yaml").write_text(yaml.safe_dump(raw), encoding="utf-8")
+    run(config_module.load(root / "config.yaml"), NOW)
+    out = {}
+    for path in (root / "outbox").glob("*/*.eml"):
+        msg = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+        style = "brief" if path.parent.name.startswith("the-brief") else "must_reads"
+        out[style] = next(p.get_content() for p in msg.walk() if p.get_content_type() == "text/html")
+    out["archive"] = (root / "public" / "the-brief" / "the-brief-2014-06-23-0600.html").read_text(encoding="utf-8")
+    return out
+
+
+@pytest.mark.parametrize("style", ["brief", "must_reads"])
+def test_html_is_built_for_mail_clients(emails: dict[str, str], style: str) -> None:
+    html = emails[style]
+    assert len(html.encode("utf-8")) < 100_000  # Gmail clips larger messages
+    assert "<script" not in html.lower()
+    assert not re.search(r"<link[^>]+stylesheet", html, re.I)
+    assert not re.search(r"display:\s*(flex|grid)", html)
+    assert '<meta name="color-scheme" content="light dark">' in html
+    assert "prefers-color-scheme: dark" in html
+    assert 'class="preheader"' in html and "display: none" in html and "mso-hide: all" in html
+    assert 'role="presentation"' in html and 'width="600"' in html and "max-width: 600px" in html
+    # CSS is inlined: the story paragraphs carry their own style attribute
+    assert re.search(r'<td class="item" style="[^"]*font-size: 18px', html)
+    assert all("alt=" in img for img in re.findall(r"<img[^>]*>", html))
+
+
+needs_chromium = pytest.mark.skipif(
+    browser.chromium() is None and os.environ.get("CI") != "true",
+    reason="chromium is not installed (CI installs it from .ci/run)",
+)
+
+
+@needs_chromium
+@pytest.mark.parametrize("width", [600, 375])
+@pytest.mark.parametrize("style", ["brief", "must_reads", "archive"])
+def test_no_horizontal_scroll_in_chromium(emails: dict[str, str], style: str, width: int) -> None:
+    scroll, inner = browser.measure(emails[style], width)
+    assert inner == width
+    assert scroll <= inner, f"{style} at {width}px scrolls sideways: content is {scroll}px wide"
+    shot = browser.screenshot(emails[style], width, ARTIFACTS / f"{style}-{width}.png")
+    if os.environ.get("BRIEFING_UPDATE_SCREENSHOTS") == "1" and style != "archive":
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        (SCREENSHOTS / shot.name).write_bytes(shot.read_bytes())
+
+
+# What caniemail still reports for our email, on purpose. Everything else it reports is a failure.
+ALLOWED = {
+    "html-body": "every HTML document has a <body>; nothing is styled on it",
+    "html-doctype": "Outlook for Windows replaces the HTML5 doctype; the table layout does not need standards mode",
+    "html-style": "the <style> block keeps only @media rules; every other style is inlined",
+    "css-at-media": "responsive padding and the dark palette are enhancements; the layout works without them",
+    "css-at-media-prefers-color-scheme": "the dark palette, where the client supports it",
+    "css-selector-class": "used only inside the @media rules",
+    "css-selector-type": "used only inside the @media rules",
+    "css-selector-grouping": "used only inside the @media rules",
+    "html-meta-color-scheme": "tells clients that support it that the email has a dark palette",
+    "html-role": 'role="presentation" tells screen readers the tables are layout; ignored where unsupported',
+    "css-display-none": "hides the preheader; where unsupported the 1px text in the background colour stays invisible",
+}
+
+
+def test_emailcheck_finds_what_doiuse_email_found() -> None:
+    """The checker reports at least every error doiuse-email 0.4.1 reported on the shared sample."""
+    import json
+
+    from .conftest import DATA
+    from .emailcheck import unsupported
+
+    sample = DATA / "validator_samples"
+    theirs = set(json.loads((sample / "doiuse_email_cli_output.json").read_text(encoding="utf-8"))["errors"])
+    assert theirs <= unsupported((sample / "digest_email.html").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("style", ["brief", "must_reads"])
+def test_caniemail_reports_only_deliberate_enhancements(emails: dict[str, str], style: str) -> None:
+    from .emailcheck import unsupported_by_feature
+
+    found = unsupported_by_feature(emails[style])
+    assert {slug: sorted(errors) for slug, errors in found.items() if slug not in ALLOWED} == {}
