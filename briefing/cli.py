@@ -66,7 +66,71 @@ def _parser() -> argparse.ArgumentParser:
     deliveries.add_argument("-c", "--config", default="config.yaml", type=Path, help="config file (default: ./config.yaml)")
     deliveries.add_argument("--all", action="store_true", help="include deliveries already sent")
     deliveries.add_argument("--json", action="store_true", help="print a JSON array instead of a table")
+    summarize = commands.add_parser(
+        "summarize",
+        help="summarize each article of a JSON Lines file",
+        description="Summarize each line of INPUT.jsonl ({\"id\", \"title\", \"text\", optional \"sentences\"}); "
+        "write {\"id\", \"summary\": [sentences]} lines, sentences verbatim and in document order.",
+        epilog="example:\n  briefing summarize articles.jsonl -o summaries.jsonl --algorithm textrank --sentences 3",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    summarize.add_argument("input", type=Path, help="JSON Lines input (- for standard input)")
+    summarize.add_argument("-o", "--output", type=Path, help="JSON Lines output (default: standard output)")
+    summarize.add_argument("--algorithm", default="ensemble", help="ensemble (default) or a sumy algorithm name")
+    summarize.add_argument("--sentences", type=int, default=3, help="sentences per summary (default 3)")
+    group = commands.add_parser(
+        "group",
+        help="group the articles of a JSON Lines file into stories and topics",
+        description="Group each line of INPUT.jsonl ({\"id\", \"title\", \"text\", optional \"source\", \"published\"}); "
+        "write {\"id\", \"story\", \"topic\", \"duplicate_of\"} lines in input order.",
+        epilog="example:\n  briefing group headlines.jsonl -o stories.jsonl",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    group.add_argument("input", type=Path, help="JSON Lines input (- for standard input)")
+    group.add_argument("-o", "--output", type=Path, help="JSON Lines output (default: standard output)")
+    evaluate = commands.add_parser(
+        "eval",
+        help="measure summaries, stories and duplicates on labelled data",
+        description="Measure ROUGE against reference summaries (next to lead-k and every stock sumy algorithm), "
+        "B-cubed/ARI/NMI against gold stories and precision/recall against duplicate pairs.",
+        epilog="example:\n  briefing eval ../shared/data\n  briefing eval tests/data --json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    evaluate.add_argument("data", type=Path, help="the evaluation data folder (holds bbc_news_summary/, uci_news_aggregator_stories/)")
+    evaluate.add_argument("--json", action="store_true", help="print the results as JSON")
+    evaluate.add_argument("--limit", type=int, help="use only the first N items of each set (a quick look)")
+    evaluate.add_argument("--no-baselines", action="store_true", help="measure only briefing's own defaults")
     return parser
+
+
+def _summarize(args: argparse.Namespace) -> int:
+    from briefing.batch import summarize_records
+    from briefing.config import SUMY_ALGORITHMS
+    from briefing.jsonl import read_articles, write_lines
+
+    if args.algorithm not in SUMY_ALGORITHMS:
+        raise ConfigError(f"--algorithm: unknown algorithm {args.algorithm!r} (choose one of {', '.join(SUMY_ALGORITHMS)})")
+    if args.sentences < 1:
+        raise ConfigError(f"--sentences: expected a whole number of at least 1, found {args.sentences}")
+    records = read_articles(args.input, need_text=True)
+    write_lines(summarize_records(records, args.algorithm, args.sentences, args.input), args.output)
+    return 0
+
+
+def _group(args: argparse.Namespace) -> int:
+    from briefing.batch import group_records
+    from briefing.jsonl import read_articles, write_lines
+
+    write_lines(group_records(read_articles(args.input, need_text=False)), args.output)
+    return 0
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from briefing.evaluate import evaluate, format_table, to_json
+
+    results = evaluate(args.data, limit=args.limit, baselines=not args.no_baselines)
+    print(to_json(results) if args.json else format_table(results))
+    return 0
 
 
 DELIVERY_FIELDS = ("edition_id", "briefing", "recipient", "status", "attempts", "next_attempt", "message_id", "last_error")
@@ -155,6 +219,12 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "deliveries":
             return _deliveries(args)
+        if args.command == "summarize":
+            return _summarize(args)
+        if args.command == "group":
+            return _group(args)
+        if args.command == "eval":
+            return _eval(args)
     except BriefingError as exc:
         if args.verbose:
             raise

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from briefing.errors import ConfigError
 
 SUMY_ALGORITHMS = (
+    "ensemble",
     "textrank",
     "lexrank",
     "lsa",
@@ -78,7 +79,7 @@ Source = Annotated[FilesSource | FeedSource, Field(discriminator="type")]
 
 
 class Summarizer(_Model):
-    algorithm: str = "textrank"
+    algorithm: str = "ensemble"
     sentences: Annotated[int, Field(ge=1, le=20)] = 3
 
     @field_validator("algorithm")
@@ -89,6 +90,14 @@ class Summarizer(_Model):
                 f"unknown sumy algorithm {value!r} (choose one of {', '.join(SUMY_ALGORITHMS)})"
             )
         return value.lower()
+
+
+class Stories(_Model):
+    """How articles are grouped into stories (briefing/stories.py); the defaults are measured ones."""
+
+    neighbours: Annotated[int, Field(ge=1, le=100)] = 10
+    min_weight: Annotated[float, Field(ge=0, le=1)] = 0.14
+    time_scale_hours: Annotated[float, Field(ge=0)] = 8.0  # 0 turns the time damping off
 
 
 class Briefing(_Model):
@@ -170,6 +179,7 @@ class Config(_Model):
     templates: Path | None = None  # a folder whose templates override the built-in ones
     site: Site = Site()
     summarizer: Summarizer = Summarizer()
+    stories: Stories = Stories()
     sources: tuple[Source, ...]
     briefings: tuple[Briefing, ...]
     email: Email = Email()

@@ -1,26 +1,34 @@
 """Exact and near-duplicate detection: syndicated copies folded into one article.
 
-Two articles are copies when their word 5-gram shingles overlap by containment (shared shingles over
-the smaller set), not only Jaccard: a copy inside a longer page (an article republished with an update
-on top) still counts.
+Two articles are copies when the word 5-gram shingles of the smaller one are mostly found in the
+larger one (containment, not only Jaccard), so a copy inside a longer page (an article republished
+with an update on top) is found. Candidates come from a datasketch MinHash LSH Ensemble index,
+which answers containment queries, and every candidate is verified on the exact shingle sets; no
+step compares all pairs.
 """
 
 from __future__ import annotations
 
 import re
+import zlib
 from collections.abc import Sequence
+
+from datasketch import MinHash, MinHashLSHEnsemble
 
 from briefing.models import Article
 
 _WORD = re.compile(r"\w+")
 SHINGLE = 5
-CONTAINMENT = 0.6  # share of the smaller article's shingles found in the larger one
-_MIN_SHINGLES = 20  # shorter texts (roundup items) are compared by fingerprint only
+CONTAINMENT = 0.7  # share of the smaller text's shingles in the larger (BBC dev: copies >= 0.73, related stories <= 0.67)
+NUM_PERM = 128
+_MIN_SHINGLES = 20  # shorter texts (roundup items, headlines) are compared by fingerprint only
+_SEED = 7
 
 
 def shingles(text: str, size: int = SHINGLE) -> set[int]:
+    """Stable 32-bit hashes of the text's word n-grams (the same in every process)."""
     words = _WORD.findall(text.lower())
-    return {hash(tuple(words[i : i + size])) for i in range(max(0, len(words) - size + 1))}
+    return {zlib.crc32(" ".join(words[i : i + size]).encode("utf-8")) for i in range(max(0, len(words) - size + 1))}
 
 
 def containment(a: set[int], b: set[int]) -> float:
@@ -29,32 +37,55 @@ def containment(a: set[int], b: set[int]) -> float:
     return len(a & b) / min(len(a), len(b))
 
 
-def find_duplicates(articles: Sequence[Article]) -> dict[str, str]:
-    """Map each duplicate's id to the id of the article it copies (the most complete copy).
+_PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=_SEED, scheme="affine32").permutations
 
-    Pairwise over the edition's candidates, which number in the tens to hundreds per slot.
-    """
-    order = sorted(articles, key=lambda a: (-len(a.text), a.id))
-    sets = {a.id: shingles(a.text) for a in order}
+
+def _identity(value: int) -> int:
+    return value  # shingles are already 32-bit hashes
+
+
+def _minhash(values: set[int]) -> MinHash:
+    m = MinHash(num_perm=NUM_PERM, seed=_SEED, permutations=_PERMUTATIONS, scheme="affine32", hashfunc=_identity)
+    m.update_batch(list(values))
+    return m
+
+
+def find_duplicates(articles: Sequence[Article]) -> dict[str, str]:
+    """Map each duplicate's id to the id of the article it copies (the most complete copy)."""
+    return find_copies([(a.id, a.text, a.fingerprint) for a in articles])
+
+
+def find_copies(items: Sequence[tuple[str, str, str]]) -> dict[str, str]:
+    """Map duplicate id -> original id for (id, text, fingerprint) triples; the longest copy is the original."""
+    order = sorted(items, key=lambda item: (-len(item[1]), item[0]))
     canonical: dict[str, str] = {}
     by_print: dict[str, str] = {}
-    kept: list[Article] = []
-    for article in order:
-        if article.fingerprint in by_print:
-            canonical[article.id] = by_print[article.fingerprint]
+    sets: dict[str, set[int]] = {}
+    hashes: dict[str, MinHash] = {}
+    for key, text, print_ in order:
+        if print_ in by_print:
+            canonical[key] = by_print[print_]
             continue
-        mine = sets[article.id]
-        match = None
-        if len(mine) >= _MIN_SHINGLES:
-            match = next(
-                (k for k in kept if len(sets[k.id]) >= _MIN_SHINGLES and containment(mine, sets[k.id]) >= CONTAINMENT),
-                None,
+        by_print[print_] = key
+        found = shingles(text)
+        if len(found) >= _MIN_SHINGLES:
+            sets[key] = found
+            hashes[key] = _minhash(found)
+    if len(sets) > 1:
+        index = MinHashLSHEnsemble(threshold=CONTAINMENT, num_perm=NUM_PERM, num_part=8)
+        index.index((key, hashes[key], len(sets[key])) for key in sets)
+        position = {key: i for i, (key, _, _) in enumerate(order)}
+        # Longest first: an article's candidates are the indexed texts that contain it; the first
+        # (longest) one that is itself an original and passes the exact check is the original.
+        for key in sorted(sets, key=position.__getitem__):
+            candidates = sorted(
+                (c for c in index.query(hashes[key], len(sets[key])) if c != key and position[c] < position[key]),
+                key=position.__getitem__,
             )
-        if match is not None:
-            canonical[article.id] = match.id
-            continue
-        by_print[article.fingerprint] = article.id
-        kept.append(article)
+            for other in candidates:
+                if other not in canonical and containment(sets[key], sets[other]) >= CONTAINMENT:
+                    canonical[key] = other
+                    break
     return canonical
 
 
@@ -66,3 +97,4 @@ def is_near_duplicate_sentence(sentence: str, others: Sequence[str], threshold: 
         if words and theirs and len(words & theirs) / len(words | theirs) >= threshold:
             return True
     return False
+

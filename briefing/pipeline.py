@@ -27,7 +27,7 @@ from briefing.publish.feed import FeedEntry, build_feeds, build_json_feed
 from briefing.publish.files import write_atomic
 from briefing.render import Links, Renderer
 from briefing.sources import fetch
-from briefing.stories import group_stories
+from briefing.stories import Clustering, group_stories
 from briefing.store import Store
 from briefing.styles import STYLES
 from briefing.styles.common import edition_id
@@ -133,7 +133,12 @@ def publish(
         )
         return report
     summaries = summarize_new(config, store, articles)
-    stories = group_stories(articles, summaries, now, summary_sentences=config.summarizer.sentences)
+    clustering = Clustering(
+        neighbours=config.stories.neighbours,
+        min_weight=config.stories.min_weight,
+        time_scale_hours=config.stories.time_scale_hours,
+    )
+    stories = group_stories(articles, summaries, now, params=clustering, summary_sentences=config.summarizer.sentences)
     compose = STYLES[briefing.style]
     edition = compose(
         stories,

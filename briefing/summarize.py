@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 import re
 import zlib
+from collections import Counter
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import Any
@@ -27,7 +28,7 @@ from sumy.summarizers.text_rank import TextRankSummarizer
 from sumy.utils import get_stop_words
 
 from briefing.models import Article, ScoredSentence, Summary
-from briefing.text.sentences import SumyTokenizer, split_sentences
+from briefing.text.sentences import SumyTokenizer, split_sentences, split_words
 
 ALGORITHMS: dict[str, type] = {
     "textrank": TextRankSummarizer,
@@ -55,7 +56,7 @@ def _summarizer(name: str) -> Any:
     try:
         cls = ALGORITHMS[name]
     except KeyError:
-        raise ValueError(f"unknown sumy algorithm {name!r}; choose one of {', '.join(ALGORITHMS)}") from None
+        raise ValueError(f"unknown sumy algorithm {name!r}; choose ensemble or one of {', '.join(ALGORITHMS)}") from None
     stop_words = get_stop_words("english")
     summarizer = cls(Stemmer("english"))
     if hasattr(summarizer, "stop_words"):
@@ -107,7 +108,59 @@ def rate(document: ObjectDocumentModel, algorithm: str, count: int) -> tuple[lis
     return picked, captured
 
 
-def summarize(article: Article, algorithm: str = "textrank", count: int = 3) -> Summary:
+# The default algorithm, "ensemble": sumy's Reduction (graph centrality) ranks the sentences; a
+# word-frequency prior (average document frequency of the sentence's words) ranks them too; the two
+# within-article rank percentiles are summed with small priors for words shared with the headline
+# and against long sentences. Tuned on the BBC dev set (see README, "briefing eval").
+ENSEMBLE_WEIGHTS = {"reduction": 1.0, "frequency": 0.8, "title": 0.2}
+_STOP = frozenset(get_stop_words("english"))
+
+
+def _percentiles(values: list[float]) -> list[float]:
+    order = sorted(range(len(values)), key=lambda i: (values[i], -i))
+    out = [0.0] * len(values)
+    for rank, i in enumerate(order):
+        out[i] = rank / max(1, len(values) - 1)
+    return out
+
+
+def ensemble_scores(
+    document: ObjectDocumentModel, title: str, weights: dict[str, float] | None = None
+) -> dict[Any, float]:
+    """A score for every sentence of `document` from sumy's own ratings plus headline and length priors."""
+    w = ENSEMBLE_WEIGHTS if weights is None else weights
+    sentences = list(document.sentences)
+    total = [0.0] * len(sentences)
+
+    def add(weight: float, values: list[float]) -> None:
+        if weight:
+            for i, p in enumerate(_percentiles(values)):
+                total[i] += weight * p
+
+    for name in ("reduction", "textrank"):
+        if w.get(name):
+            _, ratings = rate(document, name, 1)
+            add(w[name], [ratings.get(s, 0.0) for s in sentences])
+    if w.get("frequency"):
+        # Average document frequency of a sentence's content words (SumBasic's first pass, without
+        # stemming: on the BBC dev set unstemmed counts rank sentences better than sumy's stemmed ones).
+        words = [[x.lower() for x in split_words(str(s))] for s in sentences]
+        counts = Counter(x for ws in words for x in ws if x not in _STOP)
+        add(w["frequency"], [
+            sum(counts[x] for x in ws if x not in _STOP) / max(1, sum(1 for x in ws if x not in _STOP)) for ws in words
+        ])
+    if w.get("title"):
+        title_words = {x.lower() for x in split_words(title)}
+        if title_words:
+            for i, s in enumerate(sentences):
+                shared = len(title_words & {x.lower() for x in split_words(str(s))})
+                total[i] += w["title"] * shared / len(title_words)
+    if w.get("length"):
+        add(w["length"], [float(len(s.words)) for s in sentences])
+    return {s: total[i] for i, s in enumerate(sentences)}
+
+
+def summarize(article: Article, algorithm: str = "ensemble", count: int = 3) -> Summary:
     """The `count` best sentences of an article, in document order, and its key sentence."""
     if not article.paragraphs:
         return Summary(article.id, (), None)
@@ -118,20 +171,42 @@ def summarize(article: Article, algorithm: str = "textrank", count: int = 3) -> 
         return Summary(article.id, (), None)
     if len(eligible) <= count:
         picked, scores = eligible, {s: 1.0 for s in eligible}
+    elif algorithm == "ensemble":
+        document = ObjectDocumentModel([Paragraph(eligible)])
+        scores = ensemble_scores(document, article.title)
+        picked = sorted(eligible, key=lambda s: -scores[s])[:count]
     else:
         document = ObjectDocumentModel([Paragraph(eligible)])
         picked, scores = rate(document, algorithm, count)
     position = {id(s): i for i, s in enumerate(all_sentences)}
     chosen = sorted(picked, key=lambda s: position[id(s)])
     scored = tuple(ScoredSentence(s._text, position[id(s)], round(scores.get(s, 0.0), 6)) for s in chosen)
-    by_score = sorted(scored, key=lambda s: (-s.score, s.position))
-    key = next((s.text for s in by_score if stands_alone(s.text)), None)
+    # The key sentence is the best-scored sentence of the whole article that stands on its own.
+    ranked = sorted(eligible, key=lambda s: (-scores.get(s, 0.0), position[id(s)]))
+    key = next((s._text for s in ranked if stands_alone(s._text)), None)
     if key is None and article.kind == "item":
         key = scored[0].text
     return Summary(article.id, scored, key)
 
 
+_PRONOUN = re.compile(r"^(he|she|his|her|him|they|their|them|it|its)$", re.IGNORECASE)
+
+
 def stands_alone(sentence: str) -> bool:
-    """A sentence a reader can understand without the one before it."""
+    """A sentence a reader can understand without the one before it.
+
+    Not one that opens by leaning back ("But", "He said"), nor one whose pronoun comes before any
+    name ("After his meeting with the ruler, he signaled ..."), nor a question.
+    """
     words = sentence.split()
-    return len(words) >= 8 and not _DEPENDENT_START.match(sentence) and not sentence.endswith("?")
+    if len(words) < 8 or _DEPENDENT_START.match(sentence) or sentence.endswith("?"):
+        return False
+    if sentence[:1] in "“\"" and sentence.rstrip()[-1:] in "”\"":
+        return False  # a quotation with no speaker
+    for word in words[1:]:
+        bare = word.strip("“”\"‘’'(),;:.")
+        if _PRONOUN.match(bare):
+            return False  # a pronoun before any name: it refers to someone the reader has not met
+        if bare[:1].isupper():
+            return True
+    return True

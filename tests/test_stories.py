@@ -82,3 +82,22 @@ def test_soft_stories_are_marked(stories: list) -> None:
 def test_ranking_prefers_stories_told_by_several_sources(stories: list) -> None:
     assert len(stories[0].labels) >= 2
     assert [s.score for s in stories] == sorted((s.score for s in stories), reverse=True)
+
+
+def test_kerrys_baghdad_visit_is_one_story_with_several_sources(stories: list) -> None:
+    visit = story_of(stories, "Kerry Arrives in Baghdad")
+    titles = " | ".join(a.title for a in visit.articles)
+    assert "Kerry Presses for Iraq Peace" in titles
+    assert any(a.label == "Reuters" and "Kerry met Iraq’s prime minister" in a.text for a in visit.articles)
+    assert {"TIME", "Reuters"} <= set(visit.labels)
+    assert visit.topic == "Iraq"
+
+
+def test_egypt_austin_and_us_iran_talks_are_separate_from_the_visit(stories: list) -> None:
+    visit = story_of(stories, "Kerry Arrives in Baghdad")
+    others = [story_of(stories, n) for n in ("Al Jazeera journalists", "Isaiah Austin", "not rule out anything that would be constructive")]
+    assert len({visit.id, *(s.id for s in others)}) == 4
+
+
+def test_labels_from_key_terms(stories: list) -> None:
+    assert story_of(stories, "More auto recalls").topic == "Auto recalls"

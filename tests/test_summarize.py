@@ -39,7 +39,6 @@ def test_textrank_picks_exact_sentences_in_document_order() -> None:
         " leadership, that ensures that the rights and interests and aspirations of every Iraqi citizen is"
         " incorporated into their governing agenda,” Earnest added.",
     ]
-    assert summary.key_sentence == summary.texts[0]
     assert [s.position for s in summary.sentences] == [1, 6]
 
 
@@ -66,3 +65,22 @@ def test_headline_only_item_has_no_summary() -> None:
     item = Article(id="i", source="s", label="NYT", url="", title="A headline", paragraphs=(), fingerprint="x", kind="item")
     summary = summarize(item)
     assert summary.sentences == () and summary.key_sentence is None
+
+
+def test_default_ensemble_picks_exact_sentences() -> None:
+    article = seed("000")[0]  # "White House Doesn’t Rule Out Iraq Partition"
+    summary = summarize(article, count=2)
+    assert [s.position for s in summary.sentences] == [3, 6]
+    assert summary.texts[0].startswith("“The most direct way for — in the view of this Administration")
+    assert summary.texts[1].endswith("incorporated into their governing agenda,” Earnest added.")
+    # the key sentence is the best one that stands alone: not a quotation without its speaker
+    assert summary.key_sentence == (
+        "With fighters from the militant group Islamic State of Iraq and Greater Syria (ISIS) seizing more"
+        " territory, White House press secretary Josh Earnest said it’s up to the Iraqi people to decide how"
+        " their maps should be drawn, adding that the Obama Administration believes the best course would be"
+        " for Iraq’s political leaders to come together to find a political solution."
+    )
+
+
+def test_key_sentence_never_starts_with_an_unmet_pronoun() -> None:
+    assert not stands_alone("After his Sunday meeting with Egypt’s military ruler Abdul Fattah al-Sisi, he signaled support.")

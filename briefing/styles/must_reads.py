@@ -8,8 +8,10 @@ own quote or headline and source tag; syndicated copies show as "also in".
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 
+from briefing.dedupe import is_near_duplicate_sentence
 from briefing.models import Edition, Story, Summary
 from briefing.styles.common import also_in, describe_schedule, edition_id, item_for, short_date
 
@@ -27,9 +29,21 @@ def compose(
     """Morning Must Reads for one slot: the `count` best stories in rank order."""
     picked = list(stories[:count])
     items = []
+    said: list[str] = []  # every line so far: no edition says the same thing twice
     for story in picked:
-        children = tuple(item_for(a, summaries) for a in story.related)
-        items.append(item_for(story.lead, summaries, children=children, also_in=also_in(story), topic=story.topic))
+        lead = item_for(story.lead, summaries, also_in=also_in(story), topic=story.topic)
+        said.append(lead.text)
+        children = []
+        for article in story.related:
+            child = item_for(article, summaries)
+            if is_near_duplicate_sentence(child.text, said):
+                if child.quoted and not is_near_duplicate_sentence(article.title, said):
+                    child = replace(child, text=article.title, quoted=False)  # fall back to its headline
+                else:
+                    continue
+            said.append(child.text)
+            children.append(child)
+        items.append(replace(lead, children=tuple(children)))
     topics = tuple(dict.fromkeys(s.topic for s in picked))
     return Edition(
         id=edition_id(briefing, slot),

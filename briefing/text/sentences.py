@@ -33,6 +33,7 @@ _BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+)")
 _NEXT_START = re.compile(r"\s+[\"'“‘(\[]*[A-Z0-9À-Ý]")
 _WORD_BEFORE = re.compile(r"([\w.&'’-]+)$")
 _WORD = re.compile(r"[^\W_]+(?:['’.\-][^\W_]+)*")
+SPLIT_INSIDE_QUOTES = True  # a full stop inside a quotation ends a sentence; ? and ! do not
 _OPENERS = "“"
 _CLOSERS = "”"
 
@@ -58,7 +59,7 @@ def split_sentences(paragraph: str) -> list[str]:
         punct = match.group(0)
         if (depth or straight_open) and not punct.rstrip("\"'”’)]").endswith("."):
             continue  # a ? or ! inside a quotation does not end the sentence around it
-        if (depth or straight_open) and not punct.endswith(("”", '"')):
+        if (depth or straight_open) and not punct.endswith(("”", '"')) and not SPLIT_INSIDE_QUOTES:
             continue
         if punct.startswith(".") and not punct.startswith("...") and _is_abbreviation(text, match.start()):
             if not (_is_dotted(text, match.start()) and _opens_sentence(text, match.end())):

@@ -1,0 +1,48 @@
+"""The composable commands' work: summarize and group JSON Lines records (no store, no config)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from typing import Any
+
+from briefing.dedupe import find_duplicates
+from briefing.jsonl import Record, sentences_override
+from briefing.stories import DEFAULT_CLUSTERING, Clustering, group_stories
+from briefing.summarize import summarize
+
+
+def summarize_records(records: Sequence[Record], algorithm: str, count: int, source: Any = "input") -> list[dict[str, Any]]:
+    """`{"id", "summary"}` per record: sentences verbatim from the text, in document order."""
+    out = []
+    for record in records:
+        n = sentences_override(record.raw, count, source, record.line)
+        out.append({"id": record.raw["id"], "summary": summarize(record.article, algorithm, n).texts})
+    return out
+
+
+def group_records(
+    records: Sequence[Record],
+    *,
+    params: Clustering = DEFAULT_CLUSTERING,
+    algorithm: str = "ensemble",
+    sentences: int = 3,
+) -> list[dict[str, Any]]:
+    """`{"id", "story", "topic", "duplicate_of"}` per record, in input order."""
+    articles = [r.article for r in records]
+    summaries = {a.id: summarize(a, algorithm, sentences) for a in articles if a.paragraphs}
+    copies = find_duplicates(articles)
+    times = [a.published for a in articles if a.published]
+    now = max(times) if times else datetime.now(timezone.utc)
+    stories = group_stories(articles, summaries, now, params=params, summary_sentences=sentences, copies=copies)
+    where = {a.id: s for s in stories for a in s.articles}
+    original_ids = {r.article.id: r.raw["id"] for r in records}
+    return [
+        {
+            "id": r.raw["id"],
+            "story": where[r.article.id].id,
+            "topic": where[r.article.id].topic,
+            "duplicate_of": original_ids[copies[r.article.id]] if r.article.id in copies else None,
+        }
+        for r in records
+    ]
