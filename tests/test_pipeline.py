@@ -182,3 +182,13 @@ def test_store_records_migrations_and_reopens(tmp_path: Path) -> None:
     assert [r[0] for r in store.db.execute("SELECT name FROM migrations")] == ["initial"]
     assert store.migrate() == []
     store.close()
+
+
+def test_no_edition_says_the_same_thing_twice(first_run) -> None:
+    from briefing.dedupe import is_near_duplicate_sentence
+
+    _, report = first_run
+    for published in report.published:
+        lines = [t for item in published.edition.items for t in (item.text, *(c.text for c in item.children))]
+        for i, line in enumerate(lines):
+            assert not is_near_duplicate_sentence(line, lines[:i]), f"{published.briefing} repeats: {line[:80]}"
