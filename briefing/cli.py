@@ -174,8 +174,14 @@ def _print_report(report: RunReport, cwd: Path) -> None:
     for s in report.sources:
         if s.error:
             print(f"  {s.name}: error ({s.failures} run(s) in a row): {s.error}")
+        elif s.skipped:
+            print(f"  {s.name}: skipped, {s.skipped}")
+        elif s.not_modified:
+            print(f"  {s.name}: not modified since the last fetch")
         else:
             print(f"  {s.name}: {s.documents} documents, {s.articles} articles, {s.new} new")
+        for warning in s.warnings:
+            print(f"  {s.name}: warning: {warning}")
     for p in report.published:
         if p.edition is None:
             print(f"{p.briefing}: {p.message}")
@@ -197,6 +203,8 @@ def _print_report(report: RunReport, cwd: Path) -> None:
             print(f"  email:   not delivered: {failure}")
     if failing:
         print(f"{len(failing)} source(s) failed; the edition went out without them.")
+    if report.failing_long:
+        print(f"Failing for {report.report_after}+ runs in a row: {', '.join(report.failing_long)} (see `briefing sources`).")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -68,14 +68,48 @@ class FilesSource(_Model):
     patterns: tuple[str, ...] = ("*.txt", "*.md", "*.html", "*.htm")
 
 
+def _http_url(value: str) -> str:
+    if not value.startswith(("http://", "https://")):
+        raise ValueError(f"{value!r} is not an http(s) URL")
+    return value
+
+
 class FeedSource(_Model):
     name: str
     type: Literal["feed"]
     url: str
     label: str | None = None
+    full_text: bool = True  # fetch the linked page where an entry carries only a teaser
+    first_run_window_hours: Annotated[float, Field(gt=0)] | None = None  # on a new source, publish only this recent
+
+    _url = field_validator("url")(classmethod(lambda cls, v: _http_url(v)))
 
 
-Source = Annotated[FilesSource | FeedSource, Field(discriminator="type")]
+class PageSource(_Model):
+    name: str
+    type: Literal["page"]
+    urls: tuple[str, ...]
+    label: str | None = None
+
+    @field_validator("urls")
+    @classmethod
+    def _urls(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(_http_url(v) for v in value)
+
+
+Source = Annotated[FilesSource | FeedSource | PageSource, Field(discriminator="type")]
+
+
+class Fetch(_Model):
+    """How sources are fetched over HTTP."""
+
+    user_agent: str | None = None  # default: "briefing/VERSION (daily briefing generator; +site.base_url)"
+    timeout: Annotated[float, Field(gt=0)] = 20.0
+    max_bytes: Annotated[int, Field(ge=1024)] = 10_000_000
+    per_host: Annotated[int, Field(ge=1, le=16)] = 2
+    workers: Annotated[int, Field(ge=1, le=64)] = 8
+    backoff_minutes: Annotated[float, Field(ge=0)] = 30.0  # after a failure, doubling, at most a day
+    report_after_failures: Annotated[int, Field(ge=1)] = 3
 
 
 class Summarizer(_Model):
@@ -96,7 +130,7 @@ class Stories(_Model):
     """How articles are grouped into stories (briefing/stories.py); the defaults are measured ones."""
 
     neighbours: Annotated[int, Field(ge=1, le=100)] = 10
-    min_weight: Annotated[float, Field(ge=0, le=1)] = 0.14
+    min_weight: Annotated[float, Field(ge=0, le=1)] = 0.12
     time_scale_hours: Annotated[float, Field(ge=0)] = 8.0  # 0 turns the time damping off
 
 
@@ -180,6 +214,7 @@ class Config(_Model):
     site: Site = Site()
     summarizer: Summarizer = Summarizer()
     stories: Stories = Stories()
+    fetch: Fetch = Fetch()
     sources: tuple[Source, ...]
     briefings: tuple[Briefing, ...]
     email: Email = Email()
@@ -265,7 +300,7 @@ def _resolve_paths(config: Config, base: Path) -> Config:
 def _describe(exc: ValidationError, raw: dict[str, Any]) -> str:
     """Turn pydantic's first error into 'key.path: problem, found X'."""
     err = exc.errors()[0]
-    loc = [part for part in err["loc"] if part not in ("files", "feed", "function-after[_names(), Config]")]
+    loc = [part for part in err["loc"] if part not in ("files", "feed", "page", "function-after[_names(), Config]")]
     key = _key_path(loc, raw)
     kind = err["type"]
     found = err.get("input")
@@ -275,7 +310,7 @@ def _describe(exc: ValidationError, raw: dict[str, Any]) -> str:
         return f"{key}: required setting is missing"
     if kind in ("union_tag_invalid", "union_tag_not_found"):
         tag = found.get("type") if isinstance(found, dict) else found
-        return f"{key}.type: expected one of 'files', 'feed', found {_show(tag)}"
+        return f"{key}.type: expected one of 'files', 'feed', 'page', found {_show(tag)}"
     expected = _EXPECTED.get(kind)
     if expected:
         return f"{key}: expected {expected}, found {_show(found)}"

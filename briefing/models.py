@@ -22,6 +22,8 @@ class Document:
     content_type: str  # "text" or "html"
     published: datetime | None
     fetched: datetime
+    url: str = ""  # the article's web address, where it has one
+    byline: str | None = None
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import logging
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from collections.abc import Callable, Sequence
+from typing import Any
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -26,7 +28,8 @@ from briefing.publish.email import Envelope, SmtpSettings, build_message, messag
 from briefing.publish.feed import FeedEntry, build_feeds, build_json_feed
 from briefing.publish.files import write_atomic
 from briefing.render import Links, Renderer
-from briefing.sources import fetch
+from briefing.sources import Fetched, backoff, fetch
+from briefing.sources.http import Fetcher, FetchError, user_agent
 from briefing.stories import Clustering, group_stories
 from briefing.store import Store
 from briefing.styles import STYLES
@@ -45,6 +48,9 @@ class SourceReport:
     new: int = 0
     error: str | None = None
     failures: int = 0
+    skipped: str | None = None  # why the source was not fetched this run (disabled, not due)
+    not_modified: bool = False
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -61,6 +67,12 @@ class PublishReport:
 class RunReport:
     sources: list[SourceReport] = field(default_factory=list)
     published: list[PublishReport] = field(default_factory=list)
+    report_after: int = 3
+
+    @property
+    def failing_long(self) -> list[str]:
+        """Sources that have failed for `fetch.report_after_failures` runs or more in a row."""
+        return [s.name for s in self.sources if s.error and s.failures >= self.report_after]
 
     @property
     def new_articles(self) -> int:
@@ -70,25 +82,86 @@ class RunReport:
 # -- collect ----------------------------------------------------------------------------------------
 
 
-def collect(config: Config, store: Store, now: datetime) -> list[SourceReport]:
-    """Fetch every source, store articles not seen before, summarize the new ones."""
-    reports = []
+def collect(config: Config, store: Store, now: datetime, *, fetcher: Fetcher | None = None) -> list[SourceReport]:
+    """Fetch every source that is due, store articles not seen before, summarize the new ones.
+
+    Sources are fetched concurrently (at most `fetch.per_host` requests to one host at a time);
+    their results are stored one by one in config order. A failing source is recorded and skipped.
+    """
+    own = fetcher is None
+    fetcher = fetcher or make_fetcher(config)
+    reports = {s.name: SourceReport(s.name) for s in config.sources}
+    states = {s.name: store.source_state(s.name) for s in config.sources}
+    due = []
     for source in config.sources:
-        report = SourceReport(source.name)
-        try:
-            documents = fetch(source, now)
-            articles = [a for d in documents for a in extract_articles(d)]
-            new = store.add_articles(articles, first_seen=now)
-            summarize_new(config, store, new)
-        except BriefingError as exc:
-            report.error = str(exc)
-            report.failures = store.record_source(source.name, source.type, ok=False, error=str(exc), checked=now)
-            log.warning("%s", exc)
+        state = states[source.name] or {}
+        if state.get("disabled"):
+            reports[source.name].skipped = f"disabled after: {state.get('last_error')}"
+        elif state.get("next_fetch") and datetime.fromisoformat(state["next_fetch"]) > now:
+            reports[source.name].skipped = f"not due until {state['next_fetch'][:16]}"
         else:
-            report.documents, report.articles, report.new = len(documents), len(articles), len(new)
-            store.record_source(source.name, source.type, ok=True, error=None, checked=now)
-        reports.append(report)
-    return reports
+            due.append(source)
+    try:
+        with ThreadPoolExecutor(max_workers=config.fetch.workers) as pool:
+            futures = {s.name: pool.submit(fetch, s, now, fetcher, states[s.name]) for s in due}
+            for source in due:
+                _store_fetch(config, store, source, futures[source.name], states[source.name], now, reports[source.name])
+    finally:
+        if own:
+            fetcher.close()
+    return [reports[s.name] for s in config.sources]
+
+
+def make_fetcher(config: Config) -> Fetcher:
+    return Fetcher(
+        agent=config.fetch.user_agent or user_agent(config.site.base_url),
+        timeout=config.fetch.timeout,
+        max_bytes=config.fetch.max_bytes,
+        per_host=config.fetch.per_host,
+    )
+
+
+def _store_fetch(
+    config: Config,
+    store: Store,
+    source: Any,
+    future: Future[Fetched],
+    state: dict[str, Any] | None,
+    now: datetime,
+    report: SourceReport,
+) -> None:
+    try:
+        result = future.result()
+    except BriefingError as exc:
+        failures = (state or {}).get("failures", 0) + 1
+        status = getattr(exc, "status", None)
+        later = getattr(exc, "retry_after", None) or now + backoff(failures, config.fetch.backoff_minutes)
+        report.error = str(exc)
+        report.failures = store.record_source(
+            source.name, source.type, ok=False, error=str(exc), checked=now, http_status=status,
+            next_fetch=later if config.fetch.backoff_minutes or getattr(exc, "retry_after", None) else None,
+            disable=isinstance(exc, FetchError) and exc.gone,
+        )
+        log.warning("source %s: %s", source.name, exc)
+        return
+    report.warnings = result.warnings
+    report.not_modified = result.not_modified
+    first_run = not (state or {}).get("successes")
+    window = getattr(source, "first_run_window_hours", None)
+    hide_before = now - timedelta(hours=window) if first_run and window else None
+    try:
+        articles = [a for d in result.documents for a in extract_articles(d)]
+        new = store.add_articles(articles, first_seen=now, hide_before=hide_before)
+        summarize_new(config, store, new)
+    except BriefingError as exc:  # a document we cannot read: the source failed this run
+        report.error = str(exc)
+        report.failures = store.record_source(source.name, source.type, ok=False, error=str(exc), checked=now)
+        return
+    report.documents, report.articles, report.new = len(result.documents), len(articles), len(new)
+    store.record_source(
+        source.name, source.type, ok=True, error=None, checked=now, url=result.url, etag=result.etag,
+        last_modified=result.last_modified, http_status=result.http_status, next_fetch=result.next_fetch,
+    )
 
 
 def summarize_new(config: Config, store: Store, articles: Sequence[Article]) -> dict[str, Summary]:
@@ -335,7 +408,7 @@ def run(config: Config, now: datetime, *, briefings: Sequence[str] | None = None
     store = Store(config.store)
     try:
         renderer = Renderer(config.templates)
-        report = RunReport(sources=collect(config, store, now))
+        report = RunReport(sources=collect(config, store, now), report_after=config.fetch.report_after_failures)
         for briefing in config.briefings:
             if briefings and briefing.name not in briefings:
                 continue

@@ -88,6 +88,16 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        "source fetch state and first-run backfill",
+        """
+        ALTER TABLE sources ADD COLUMN next_fetch TEXT;
+        ALTER TABLE sources ADD COLUMN http_status INTEGER;
+        ALTER TABLE sources ADD COLUMN successes INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE articles ADD COLUMN hidden INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX articles_source_url ON articles (source, url);
+        """,
+    ),
 ]
 
 
@@ -157,22 +167,34 @@ class Store:
 
     # -- articles -------------------------------------------------------------------------------
 
-    def add_articles(self, articles: Iterable[Article], first_seen: datetime) -> list[Article]:
-        """Store articles not seen before (same id, or same text from the same source); return the new ones."""
+    def add_articles(
+        self, articles: Iterable[Article], first_seen: datetime, *, hide_before: datetime | None = None
+    ) -> list[Article]:
+        """Store articles not seen before; return the new ones.
+
+        An article is already known by its id (its source and GUID or address), by its canonical URL
+        within its source, or by its text within its source. With `hide_before`, new articles
+        published earlier are remembered but never published (a new source's backlog).
+        """
         new: list[Article] = []
         with self.transaction() as db:
             for a in articles:
+                if a.url and db.execute(
+                    "SELECT 1 FROM articles WHERE source = ? AND url = ? AND kind = 'article'", (a.source, a.url)
+                ).fetchone():
+                    continue
+                hidden = bool(hide_before and a.published and a.published < hide_before)
                 cursor = db.execute(
                     """INSERT OR IGNORE INTO articles (id, source, label, url, title, byline, standfirst, section,
-                       kind, parent, paragraphs, published, fingerprint, first_seen)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                       kind, parent, paragraphs, published, fingerprint, first_seen, hidden)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                     (
                         a.id, a.source, a.label, a.url, a.title, a.byline, a.standfirst, a.section, a.kind,
                         a.parent, json.dumps(a.paragraphs, ensure_ascii=False), _iso(a.published),
-                        a.fingerprint, first_seen.isoformat(),
+                        a.fingerprint, first_seen.isoformat(), int(hidden),
                     ),
                 )
-                if cursor.rowcount:
+                if cursor.rowcount and not hidden:
                     new.append(_replace_first_seen(a, first_seen))
         return new
 
@@ -182,7 +204,7 @@ class Store:
         """Articles of these sources first seen in (after, until] and not used by this briefing."""
         marks = ",".join("?" for _ in sources)
         rows = self.db.execute(
-            f"""SELECT * FROM articles WHERE source IN ({marks}) AND first_seen <= ?
+            f"""SELECT * FROM articles WHERE source IN ({marks}) AND first_seen <= ? AND hidden = 0
                 AND (? IS NULL OR first_seen > ?)
                 AND id NOT IN (SELECT article_id FROM edition_articles WHERE briefing = ?)
                 ORDER BY first_seen, id""",
@@ -225,22 +247,45 @@ class Store:
 
     # -- sources --------------------------------------------------------------------------------
 
-    def record_source(self, name: str, kind: str, *, ok: bool, error: str | None, checked: datetime) -> int:
+    def source_state(self, name: str) -> dict[str, Any] | None:
+        row = self.db.execute("SELECT * FROM sources WHERE name = ?", (name,)).fetchone()
+        return dict(row) if row else None
+
+    def record_source(
+        self,
+        name: str,
+        kind: str,
+        *,
+        ok: bool,
+        error: str | None,
+        checked: datetime,
+        url: str | None = None,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        http_status: int | None = None,
+        next_fetch: datetime | None = None,
+        disable: bool = False,
+        keep_validators: bool = False,
+    ) -> int:
         """Record one fetch of a source; return its consecutive failure count."""
         with self.transaction() as db:
-            db.execute(
-                "INSERT OR IGNORE INTO sources (name, type) VALUES (?, ?)", (name, kind)
-            )
+            db.execute("INSERT OR IGNORE INTO sources (name, type) VALUES (?, ?)", (name, kind))
             if ok:
                 db.execute(
-                    "UPDATE sources SET last_status = 'ok', failures = 0, last_error = NULL, last_checked = ? WHERE name = ?",
-                    (checked.isoformat(), name),
+                    """UPDATE sources SET last_status = 'ok', failures = 0, last_error = NULL, last_checked = ?,
+                       successes = successes + 1, http_status = ?, next_fetch = ?, url = COALESCE(?, url),
+                       etag = CASE WHEN ? THEN etag ELSE ? END,
+                       last_modified = CASE WHEN ? THEN last_modified ELSE ? END
+                       WHERE name = ?""",
+                    (checked.isoformat(), http_status, _iso(next_fetch), url, keep_validators, etag,
+                     keep_validators, last_modified, name),
                 )
             else:
                 db.execute(
                     """UPDATE sources SET last_status = 'error', failures = failures + 1, last_error = ?,
-                       last_checked = ? WHERE name = ?""",
-                    (error, checked.isoformat(), name),
+                       last_checked = ?, http_status = ?, next_fetch = ?, disabled = MAX(disabled, ?)
+                       WHERE name = ?""",
+                    (error, checked.isoformat(), http_status, _iso(next_fetch), int(disable), name),
                 )
             row = db.execute("SELECT failures FROM sources WHERE name = ?", (name,)).fetchone()
         return int(row["failures"])

@@ -44,7 +44,7 @@ def load_with(tmp_path: Path, write_config, **changes) -> str:
         ({"briefings__0__style": "tabloid"}, "briefings.the-brief.style: expected 'brief' or 'must_reads', found 'tabloid'"),
         ({"site__base_url": "example.com"}, "site.base_url: base_url must be an absolute http(s) URL"),
         ({"email__recipients": ["not an address"]}, "email.recipients: 'not an address' is not an email address"),
-        ({"sources__0__type": "carrier-pigeon"}, "sources.seeds.type: expected one of 'files', 'feed', found 'carrier-pigeon'"),
+        ({"sources__0__type": "carrier-pigeon"}, "sources.seeds.type: expected one of 'files', 'feed', 'page', found 'carrier-pigeon'"),
         ({"briefings__0__sources": ["nope"]}, "briefings.the-brief.sources: no source named 'nope'"),
         ({"colour": "red"}, "colour: unknown setting"),
         ({"store": 5}, "store: expected a file or folder path, found 5"),

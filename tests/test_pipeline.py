@@ -179,7 +179,7 @@ def test_store_records_migrations_and_reopens(tmp_path: Path) -> None:
     path = tmp_path / "s.sqlite3"
     Store(path).close()
     store = Store(path)
-    assert [r[0] for r in store.db.execute("SELECT name FROM migrations")] == ["initial"]
+    assert [r[0] for r in store.db.execute("SELECT name FROM migrations")] == ["initial", "source fetch state and first-run backfill"]
     assert store.migrate() == []
     store.close()
 

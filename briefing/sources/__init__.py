@@ -1,16 +1,107 @@
-"""Sources: one module per kind. `fetch(source, now)` returns the source's Documents."""
+"""Sources: one module per kind. `fetch(source, ...)` returns what one fetch of a source yielded."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import logging
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any
 
-from briefing.config import FeedSource, FilesSource
+from briefing.config import FeedSource, FilesSource, PageSource
 from briefing.errors import SourceError
 from briefing.models import Document
+from briefing.sources import feeds, pages
 from briefing.sources.files import fetch_files
+from briefing.sources.http import Fetcher, FetchError
+
+log = logging.getLogger("briefing")
 
 
-def fetch(source: FilesSource | FeedSource, now: datetime) -> list[Document]:
+@dataclass
+class Fetched:
+    documents: list[Document] = field(default_factory=list)
+    not_modified: bool = False
+    url: str | None = None  # a new permanent address (after a 301)
+    etag: str | None = None
+    last_modified: str | None = None
+    http_status: int | None = None
+    next_fetch: datetime | None = None  # not before (feed ttl, Cache-Control)
+    warnings: list[str] = field(default_factory=list)
+
+
+def fetch(
+    source: FilesSource | FeedSource | PageSource,
+    now: datetime,
+    fetcher: Fetcher,
+    state: dict[str, Any] | None = None,
+) -> Fetched:
+    """Fetch one source. Raise SourceError (FetchError for HTTP) with a one-line reason."""
+    label = source.label or source.name
     if isinstance(source, FilesSource):
-        return fetch_files(source, now)
-    raise SourceError(f"source {source.name}: type {source.type!r} is not supported yet")
+        return Fetched(fetch_files(source, now))
+    if isinstance(source, PageSource):
+        return _fetch_pages(source, label, now, fetcher)
+    return _fetch_feed(source, label, now, fetcher, state or {})
+
+
+def _fetch_feed(source: FeedSource, label: str, now: datetime, fetcher: Fetcher, state: dict[str, Any]) -> Fetched:
+    url = state.get("url") or source.url
+    response = fetcher.get(url, etag=state.get("etag"), last_modified=state.get("last_modified"), now=now)
+    result = Fetched(
+        url=response.permanent_url,
+        etag=response.etag or state.get("etag"),
+        last_modified=response.last_modified or state.get("last_modified"),
+        http_status=response.status,
+    )
+    wait = response.max_age()
+    if response.not_modified:
+        result.not_modified = True
+        result.next_fetch = now + wait if wait else None
+        return result
+    parsed = feeds.parse(source.name, label, response, now)
+    if parsed.warning:
+        result.warnings.append(parsed.warning)
+    waits = [w for w in (wait, parsed.ttl) if w]
+    result.next_fetch = now + max(waits) if waits else None
+    documents = parsed.documents
+    if source.full_text:
+        documents = [feeds.with_full_text(d, lambda link: _page_text(fetcher, link, now, result)) for d in documents]
+    result.documents = documents
+    return result
+
+
+def _page_text(fetcher: Fetcher, url: str, now: datetime, result: Fetched) -> str | None:
+    try:
+        response = fetcher.get(url, now=now)
+        found = pages.extract(pages.decode(response), response.url)
+    except (SourceError, ValueError) as exc:
+        result.warnings.append(f"full text of {url}: {exc}")
+        return None
+    return found.text if found else None
+
+
+def _fetch_pages(source: PageSource, label: str, now: datetime, fetcher: Fetcher) -> Fetched:
+    result = Fetched()
+    errors = []
+    for url in source.urls:
+        try:
+            document = pages.page_document(source.name, label, url, fetcher.get(url, now=now), now)
+        except SourceError as exc:
+            errors.append(f"{url}: {exc}")
+            continue
+        if document is None:
+            errors.append(f"{url}: no main text found")
+        else:
+            result.documents.append(document)
+    if errors and not result.documents:
+        raise SourceError("; ".join(errors))
+    result.warnings.extend(errors)
+    return result
+
+
+def backoff(failures: int, minutes: float) -> timedelta:
+    """How long to leave a failing source alone: doubling from `minutes`, at most a day."""
+    return min(timedelta(minutes=minutes * 2 ** max(0, failures - 1)), timedelta(days=1))
+
+
+__all__ = ["Fetched", "fetch", "Fetcher", "FetchError", "backoff", "replace"]

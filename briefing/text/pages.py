@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import html
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from html.parser import HTMLParser
 
@@ -64,7 +64,8 @@ def extract_articles(doc: Document) -> list[Article]:
     """All clean articles (and roundup items) in one document."""
     raw = html_to_text(doc.body) if doc.content_type == "html" else doc.body
     lines = _lines(normalize_text(raw))
-    segments = _segments(lines)
+    # A feed entry or a page with its own title is one article: never cut it up.
+    segments = [lines] if doc.title else _segments(lines)
     articles: list[Article] = []
     used_ids: set[str] = set()
     for segment in segments:
@@ -146,11 +147,12 @@ def _parse_segment(lines: list[_Line], doc: Document, *, single: bool) -> list[A
         if is_date_line(lines[0].text):
             published = published or find_date(lines[0].text)
         lines.pop(0)
-    if not lines:
-        return []
-    title = clean_inline(lines.pop(0).text)
     if single and doc.title:
-        title = doc.title
+        title = collapse(doc.title)
+    elif not lines:
+        return []
+    else:
+        title = clean_inline(lines.pop(0).text)
     byline = None
     standfirst = None
     body: list[_Line] = []
@@ -183,11 +185,18 @@ def _parse_segment(lines: list[_Line], doc: Document, *, single: bool) -> list[A
     if any(_DIGEST_INTRO.search(l.text) for l in body[:3]):
         return _digest(body, doc, title, section, published)
     paragraphs = _clean_body(body)
-    if not paragraphs:
+    if not paragraphs and not (single and doc.title):
         return []
     return [
         _article(
-            doc, title, paragraphs, byline=byline, standfirst=standfirst, published=published, section=section
+            doc,
+            title,
+            paragraphs,
+            byline=byline or doc.byline,
+            standfirst=standfirst,
+            published=published,
+            section=section,
+            key="document" if single else None,
         )
     ]
 
@@ -301,7 +310,7 @@ def _link_list(
             stack.pop()
         parent = stack[-1][1] if stack else None
         article = _article(
-            doc.__class__(**{**doc.__dict__, "label": tag}),
+            replace(doc, label=tag),
             text,
             (text,) if quoted else (),
             published=published,
@@ -345,13 +354,13 @@ def _article(
         id=hashlib.sha1(identity.encode("utf-8")).hexdigest()[:16],
         source=doc.source,
         label=doc.label,
-        url=doc.uri if doc.uri.startswith(("http://", "https://")) else "",
+        url=doc.url or (doc.uri if doc.uri.startswith(("http://", "https://")) else ""),
         title=collapse(title),
         paragraphs=paragraphs,
         fingerprint=fingerprint(" ".join(paragraphs) or title),
         byline=byline,
         standfirst=standfirst,
-        published=published or doc.published,
+        published=doc.published or published,
         section=section,
         kind=kind,
         parent=parent,

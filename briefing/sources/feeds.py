@@ -1,0 +1,168 @@
+"""`feed` sources: RSS 0.9x/1.0/2.0 and Atom (feedparser) and JSON Feed, turned into Documents.
+
+Entry HTML is sanitized with nh3 before anything else sees it. Where an entry carries only a teaser
+and `full_text` is on, the linked page is fetched and its main text extracted (trafilatura); where
+that fails, the feed's own text is kept.
+"""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import feedparser
+import nh3
+
+from briefing.errors import SourceError
+from briefing.models import Document
+from briefing.sources.http import Response
+from briefing.sources.urls import canonical_url
+from briefing.text.pages import html_to_text
+
+log = logging.getLogger("briefing")
+TEASER_CHARS = 600  # an entry whose text is shorter than this is a teaser
+
+
+@dataclass(frozen=True)
+class Parsed:
+    documents: list[Document]
+    ttl: timedelta | None  # the feed's own <ttl>
+    title: str | None
+    warning: str | None = None  # the feed parsed, but not cleanly
+
+
+def sanitize(html: str) -> str:
+    """Feed HTML made safe: no scripts, styles, event handlers or unknown elements (nh3)."""
+    return nh3.clean(html)
+
+
+def _when(value: Any) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromtimestamp(calendar.timegm(value), tz=timezone.utc)
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+def _iso(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def _identity(guid: str | None, link: str | None, title: str, text: str) -> str:
+    if guid:
+        return guid.strip()
+    if link:
+        return canonical_url(link)
+    return "sha1:" + hashlib.sha1(f"{title}\n{text}".encode()).hexdigest()
+
+
+def parse(source: str, label: str, response: Response, now: datetime) -> Parsed:
+    """Documents of a fetched feed; raise SourceError when it is not a feed at all."""
+    body = response.body
+    content_type = response.headers.get("content-type", "")
+    if "json" in content_type or body.lstrip()[:1] == b"{":
+        return _parse_json_feed(source, label, body, now)
+    parsed = feedparser.parse(
+        body, response_headers={"content-type": content_type or "application/xml", "content-location": response.url}
+    )
+    if not parsed.entries:
+        if parsed.bozo:
+            raise SourceError(f"not a readable feed: {_bozo(parsed)}")
+        if not parsed.get("version"):
+            raise SourceError("not a feed: no RSS, Atom or JSON Feed document found")
+    documents = []
+    for entry in parsed.entries:
+        title = (entry.get("title") or "").strip()
+        contents = entry.get("content") or []
+        html = contents[0].get("value", "") if contents else entry.get("summary", "")
+        link = entry.get("link")
+        documents.append(
+            Document(
+                source=source,
+                label=label,
+                uri=_identity(entry.get("id"), link, title, html),
+                title=title or None,
+                body=sanitize(html),
+                content_type="html",
+                published=_when(entry.get("published_parsed") or entry.get("updated_parsed")),
+                fetched=now,
+                url=canonical_url(link) if link else "",
+                byline=(entry.get("author") or None),
+            )
+        )
+    ttl = parsed.feed.get("ttl")
+    return Parsed(
+        documents,
+        timedelta(minutes=int(ttl)) if isinstance(ttl, str) and ttl.strip().isdigit() else None,
+        parsed.feed.get("title"),
+        warning=f"parsed with problems: {_bozo(parsed)}" if parsed.bozo else None,
+    )
+
+
+def _bozo(parsed: Any) -> str:
+    exc = parsed.get("bozo_exception")
+    text = str(exc).strip().splitlines()[0] if exc and str(exc).strip() else type(exc).__name__
+    return text[:160]
+
+
+def _parse_json_feed(source: str, label: str, body: bytes, now: datetime) -> Parsed:
+    try:
+        doc = json.loads(body.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise SourceError(f"not a readable JSON Feed: {exc}") from None
+    if not isinstance(doc, dict) or not str(doc.get("version", "")).startswith("https://jsonfeed.org/version/"):
+        raise SourceError("not a JSON Feed: no jsonfeed.org version")
+    documents = []
+    for item in doc.get("items", []):
+        if not isinstance(item, dict):
+            continue
+        title = str(item.get("title") or "").strip()
+        html = item.get("content_html") or ""
+        text = item.get("content_text") or item.get("summary") or ""
+        link = item.get("url") or item.get("external_url")
+        authors = item.get("authors") or ([item["author"]] if isinstance(item.get("author"), dict) else [])
+        documents.append(
+            Document(
+                source=source,
+                label=label,
+                uri=_identity(str(item.get("id")) if item.get("id") is not None else None, link, title, html or text),
+                title=title or None,
+                body=sanitize(html) if html else text,
+                content_type="html" if html else "text",
+                published=_iso(item.get("date_published") or item.get("date_modified")),
+                fetched=now,
+                url=canonical_url(link) if link else "",
+                byline=", ".join(a.get("name", "") for a in authors if isinstance(a, dict)) or None,
+            )
+        )
+    return Parsed(documents, None, doc.get("title"))
+
+
+def is_teaser(document: Document) -> bool:
+    text = html_to_text(document.body) if document.content_type == "html" else document.body
+    return len(" ".join(text.split())) < TEASER_CHARS
+
+
+def with_full_text(document: Document, fetch_page: Callable[[str], str | None]) -> Document:
+    """The document with the linked page's main text where the feed gave only a teaser."""
+    if not document.url or not is_teaser(document):
+        return document
+    text = fetch_page(document.url)
+    if not text or len(text) <= len(html_to_text(document.body)):
+        return document
+    from dataclasses import replace
+
+    return replace(document, body=text, content_type="text")
