@@ -66,6 +66,20 @@ def _parser() -> argparse.ArgumentParser:
     deliveries.add_argument("-c", "--config", default="config.yaml", type=Path, help="config file (default: ./config.yaml)")
     deliveries.add_argument("--all", action="store_true", help="include deliveries already sent")
     deliveries.add_argument("--json", action="store_true", help="print a JSON array instead of a table")
+    sources = commands.add_parser(
+        "sources",
+        help="list sources and their health; import or export OPML",
+        description="Without an action: every source's status (ok, error, disabled), articles stored and last error. "
+        "`import FILE.opml` adds an OPML file's feeds to config.yaml; `export` writes the feed sources as OPML.",
+        epilog="examples:\n  briefing sources\n  briefing sources --json\n  briefing sources import subscriptions.opml\n"
+        "  briefing sources export -o subscriptions.opml",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sources.add_argument("action", nargs="?", choices=["list", "import", "export"], default="list")
+    sources.add_argument("file", nargs="?", type=Path, help="the OPML file to import")
+    sources.add_argument("-c", "--config", default="config.yaml", type=Path, help="config file (default: ./config.yaml)")
+    sources.add_argument("--json", action="store_true", help="print a JSON array instead of a table")
+    sources.add_argument("-o", "--output", type=Path, help="where export writes (default: standard output)")
     summarize = commands.add_parser(
         "summarize",
         help="summarize each article of a JSON Lines file",
@@ -130,6 +144,75 @@ def _eval(args: argparse.Namespace) -> int:
 
     results = evaluate(args.data, limit=args.limit, baselines=not args.no_baselines)
     print(to_json(results) if args.json else format_table(results))
+    return 0
+
+
+def _sources(args: argparse.Namespace) -> int:
+    from briefing.opml import Subscription, read_opml, slug, write_opml
+
+    config = config_module.load(args.config)
+    if args.action == "import":
+        if args.file is None:
+            raise ConfigError("sources import: name the OPML file (briefing sources import FILE.opml)")
+        known = {s.name for s in config.sources}
+        urls = {getattr(s, "url", None) for s in config.sources}
+        entries = []
+        for sub in read_opml(args.file):
+            if sub.url in urls:
+                continue
+            name, n = slug(sub.title), 2
+            while name in known:
+                name, n = f"{slug(sub.title)}-{n}", n + 1
+            known.add(name)
+            urls.add(sub.url)
+            entries.append({"name": name, "type": "feed", "url": sub.url, "label": sub.title})
+        if entries:
+            config_module.append_sources(config.path, entries)
+        print(f"Added {len(entries)} feed(s) to {config.path}" + (": " + ", ".join(e["name"] for e in entries) if entries else "."))
+        return 0
+    if args.action == "export":
+        feeds = [Subscription(s.label or s.name, s.url) for s in config.sources if s.type == "feed"]
+        text = write_opml(config.site.title, feeds)
+        if args.output:
+            from briefing.publish.files import write_atomic
+
+            write_atomic(args.output, text)
+            print(f"Wrote {len(feeds)} feed(s) to {args.output}")
+        else:
+            sys.stdout.write(text)
+        return 0
+    store = Store(config.store)
+    try:
+        states = {row["name"]: row for row in store.sources()}
+        rows = []
+        for source in config.sources:
+            state = states.get(source.name, {})
+            status = "disabled" if state.get("disabled") else "error" if state.get("last_status") == "error" else "ok"
+            rows.append(
+                {
+                    "name": source.name,
+                    "type": source.type,
+                    "status": status,
+                    "articles": store.count_articles(source.name),
+                    "last_error": state.get("last_error"),
+                    "failures": state.get("failures", 0),
+                    "last_checked": state.get("last_checked"),
+                    "next_fetch": state.get("next_fetch"),
+                }
+            )
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return 0
+    header = ("NAME", "TYPE", "STATUS", "ARTICLES", "FAILURES", "LAST CHECKED", "LAST ERROR")
+    table = [header] + [
+        (r["name"], r["type"], r["status"], str(r["articles"]), str(r["failures"]), (r["last_checked"] or "never")[:16], r["last_error"] or "")
+        for r in rows
+    ]
+    widths = [max(len(row[i]) for row in table) for i in range(len(header) - 1)]
+    for row in table:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + "  " + row[-1])
     return 0
 
 
@@ -229,6 +312,8 @@ def main(argv: list[str] | None = None) -> int:
             return _deliveries(args)
         if args.command == "summarize":
             return _summarize(args)
+        if args.command == "sources":
+            return _sources(args)
         if args.command == "group":
             return _group(args)
         if args.command == "eval":

@@ -7,6 +7,7 @@ against the folder of the config file, so a config works from any working direct
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -360,3 +361,34 @@ def _key_path(loc: list[Any], raw: dict[str, Any]) -> str:
 def _show(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def append_sources(path: Path, entries: list[dict[str, Any]]) -> None:
+    """Add source entries to the `sources:` list of a config file, keeping its comments and layout.
+
+    The entries are inserted as YAML text at the end of the list; the result is validated, and the
+    file is left as it was if it would not load.
+    """
+    original = path.read_text(encoding="utf-8")
+    lines = original.splitlines(keepends=True)
+    start = next((i for i, line in enumerate(lines) if re.match(r"^sources:\s*(#.*)?$", line)), None)
+    if start is None:
+        raise ConfigError(f"{path}: no top-level 'sources:' list to add to")
+    end = start + 1
+    indent = "  "
+    while end < len(lines) and (not lines[end].strip() or lines[end][:1] in (" ", "\t", "#", "-")):
+        match = re.match(r"^(\s*)- ", lines[end])
+        if match:
+            indent = match.group(1)
+        end += 1
+    while end > start + 1 and not lines[end - 1].strip():
+        end -= 1
+    snippet = yaml.safe_dump(entries, sort_keys=False, allow_unicode=True)
+    block = "".join(indent + line if line.strip() else line for line in snippet.splitlines(keepends=True))
+    updated = "".join(lines[:end]) + ("" if "".join(lines[:end]).endswith("\n") else "\n") + block + "".join(lines[end:])
+    path.write_text(updated, encoding="utf-8")
+    try:
+        load(path)
+    except ConfigError:
+        path.write_text(original, encoding="utf-8")
+        raise

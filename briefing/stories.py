@@ -3,10 +3,11 @@
 - Stories: each article is a TF-IDF vector of its words (headline twice, standfirst, summary) joined
   with character 3-5-grams of its headline (spelling variants: "sterilisation", "sterilization").
   Each article is linked to its `neighbours` most similar articles, the similarity damped by the
-  time between them (exp(-hours / time_scale): a story is a burst), and the communities of that
-  graph (Louvain, fixed seed) are the stories. Syndicated copies found by `dedupe` are folded into
-  their original first. On the UCI headline dev set this scores B-cubed F1 0.90 where TF-IDF with
-  average-link clustering peaks at 0.71 (README, "briefing eval").
+  time between them (exp(-hours / time_scale): a story is a burst); a link needs two words in
+  common. The links that most of eight Louvain runs keep inside one community, and the connected
+  parts they form, are the stories (one run depends on the order of the nodes). Syndicated copies
+  found by `dedupe` are folded into their original first. On the UCI headline dev set this scores
+  B-cubed F1 0.88 where TF-IDF with average-link clustering peaks at 0.71 (README, "briefing eval").
 - Lead article: the most complete full article (most body sentences); roundup items lead only
   stories that hold no full article; ties go to the earliest published, then the id.
 - Topic label: a short phrase from the text: capitalised phrases and two-word key terms ("auto

@@ -51,6 +51,8 @@ SEED_BOILERPLATE = [
     "#theBrief",
     # 001: embedded tweets and live-blog labels
     "Donovan Slack (@DonovanSlack)",
+    "White House: Up to 275 troops deploying to Iraq",  # the embedded tweet's own text
+    "Breaking: White House says U.S. won't pursue",
     "Wall Street Journal (@WSJ)",
     "http://t.co/tYCeEMbSEk",
     "Original Post",

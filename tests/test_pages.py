@@ -129,3 +129,47 @@ def test_html_file_is_read_as_text() -> None:
     assert article.title == "Big News Arrives Today"
     assert article.paragraphs == ("First para.", "Second & last.")
     assert "x()" not in html_to_text(html)
+
+
+# Lines that frame a roundup rather than report: they become the edition's own intro, not body text.
+SEED_STRUCTURE = ("Here are the stories TIME is watching",)
+
+
+def _seed_body_lines() -> list[tuple[str, str]]:
+    """(seed, line) for every line of running text in the seeds: a sentence of eight words or more
+    that is neither listed as furniture nor part of a page's header (title, standfirst, caption)."""
+    out = []
+    for prefix in LABELS:
+        path = next(SEEDS.glob(f"{prefix}_*.txt"))
+        for raw in path.read_text(encoding="utf-8").splitlines():
+            line = raw.strip().lstrip("•").strip()
+            if len(line.split()) < 8 or not line.endswith((".", "”", '"', "?", "’", ")")):
+                continue  # headlines, labels, standfirsts without a final stop, short furniture
+            if any(b in line for b in SEED_BOILERPLATE) or line.startswith(SEED_STRUCTURE):
+                continue
+            out.append((prefix, line))
+    return out
+
+
+def test_every_body_sentence_of_the_seeds_is_kept(all_articles: list) -> None:
+    from briefing.text.boilerplate import clean_inline, strip_dateline
+    from briefing.text.sentences import split_sentences
+
+    from briefing.text.normalize import collapse, normalize_text
+
+    def norm(text: str) -> str:
+        return collapse(normalize_text(text))
+
+    kept = norm(" ".join(f"{a.title} {a.standfirst or ''} {a.text}" for a in all_articles))
+    lines = _seed_body_lines()
+    assert len(lines) == 127  # every line of running text in the five seeds
+    missing = []
+    for prefix, line in lines:
+        text = strip_dateline(clean_inline(norm(line)))[0].strip('“”"')
+        for sentence in split_sentences(text):
+            sentence = sentence.strip('“”" ')
+            if sentence.startswith("And finally, "):  # a digest item keeps its text without the prefix
+                sentence = sentence[13].upper() + sentence[14:]
+            if sentence and sentence not in kept:
+                missing.append((prefix, sentence))
+    assert missing == []
