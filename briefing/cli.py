@@ -1,12 +1,14 @@
 """The command line: parse, load config, call the pipeline, report. The only place that prints errors.
 
-Exit codes: 0 published or nothing new, 1 error, 2 bad config or usage.
+Exit codes: 0 published or nothing new, 1 error, 2 bad config or usage, 3 another run holds the lock.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+from collections.abc import Callable, Iterator
 import logging
 import sys
 from datetime import datetime, timezone
@@ -16,6 +18,7 @@ from zoneinfo import ZoneInfo
 from briefing import __version__, config as config_module
 from briefing.errors import BriefingError, ConfigError
 from briefing.pipeline import RunReport, run
+from briefing.lock import RunLock
 from briefing.store import Store
 
 EXAMPLES = """examples:
@@ -66,6 +69,54 @@ def _parser() -> argparse.ArgumentParser:
     deliveries.add_argument("-c", "--config", default="config.yaml", type=Path, help="config file (default: ./config.yaml)")
     deliveries.add_argument("--all", action="store_true", help="include deliveries already sent")
     deliveries.add_argument("--json", action="store_true", help="print a JSON array instead of a table")
+    collect_cmd = commands.add_parser(
+        "collect",
+        help="collect every source once, without publishing",
+        description="Fetch every source that is due and store its new articles (the collect job, for system cron).",
+        epilog="example:\n  */30 * * * *  briefing collect -q -c /srv/briefing/config.yaml",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    collect_cmd.add_argument("-c", "--config", default="config.yaml", type=Path, help="config file (default: ./config.yaml)")
+    collect_cmd.add_argument("--now", help="the time, ISO-8601 (default: the current time)")
+    schedule = commands.add_parser(
+        "schedule",
+        help="run the collect and publish jobs on their schedules until stopped",
+        description="Run a collect job every scheduler.collect_every_minutes and each briefing's publish job on its "
+        "cron schedule in its time zone, until SIGINT or SIGTERM. A slot missed while the daemon was down is "
+        "published once on start (within scheduler.misfire_grace_minutes).",
+        epilog="example:\n  briefing schedule -c /etc/briefing/config.yaml",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    schedule.add_argument("-c", "--config", default="config.yaml", type=Path, help="config file (default: ./config.yaml)")
+    status = commands.add_parser(
+        "status",
+        help="each briefing's next slot, last edition, pending deliveries and failing sources",
+        epilog="example:\n  briefing status --json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    status.add_argument("-c", "--config", default="config.yaml", type=Path, help="config file (default: ./config.yaml)")
+    status.add_argument("--now", help="the time to report for, ISO-8601 (default: now)")
+    status.add_argument("--json", action="store_true", help="print JSON instead of text")
+    preview = commands.add_parser(
+        "preview",
+        help="compose the next edition without recording or sending anything",
+        description="Collect into a copy of the store and compose the next edition of a briefing; write its email HTML, "
+        "text and archive page to a temporary folder. Nothing is recorded, published or sent.",
+        epilog="examples:\n  briefing preview --briefing the-brief\n  briefing preview --now 2014-06-23T06:00 --serve",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    preview.add_argument("-c", "--config", default="config.yaml", type=Path, help="config file (default: ./config.yaml)")
+    preview.add_argument("--briefing", help="which briefing (default: the first)")
+    preview.add_argument("--now", help="the slot time, ISO-8601 (default: the current time)")
+    preview.add_argument("--serve", action="store_true", help="serve the preview on localhost until Ctrl-C")
+    preview.add_argument("--port", type=int, default=0, help="port for --serve (default: a free one)")
+    check = commands.add_parser(
+        "check-config",
+        help="validate config.yaml and report every problem",
+        epilog="example:\n  briefing check-config -c config.yaml",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    check.add_argument("-c", "--config", default="config.yaml", type=Path, help="config file (default: ./config.yaml)")
     sources = commands.add_parser(
         "sources",
         help="list sources and their health; import or export OPML",
@@ -115,6 +166,197 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--limit", type=int, help="use only the first N items of each set (a quick look)")
     evaluate.add_argument("--no-baselines", action="store_true", help="measure only briefing's own defaults")
     return parser
+
+
+def _collect(args: argparse.Namespace) -> int:
+    from briefing.pipeline import collect
+
+    config = config_module.load(args.config)
+    now = parse_now(args.now, config.timezone)
+    with RunLock(config.store):
+        store = Store(config.store)
+        try:
+            reports = collect(config, store, now)
+        finally:
+            store.close()
+    if not args.quiet:
+        _print_report(RunReport(sources=reports, report_after=config.fetch.report_after_failures), Path.cwd())
+    return 0
+
+
+def _check_config(args: argparse.Namespace) -> int:
+    problems = config_module.check(args.config)
+    for problem in problems:
+        print(f"Error: {problem}", file=sys.stderr)
+    if problems:
+        print(f"{len(problems)} problem(s) in {args.config}.", file=sys.stderr)
+        return 2
+    print(f"{args.config}: OK")
+    return 0
+
+
+def _status(args: argparse.Namespace) -> int:
+    from briefing.scheduler import next_slot
+
+    config = config_module.load(args.config)
+    now = parse_now(args.now, config.timezone)
+    store = Store(config.store)
+    try:
+        pending = store.deliveries(("pending", "retry"))
+        failing = [row for row in store.sources() if row["last_status"] == "error" or row["disabled"]]
+        briefings = []
+        for b in config.briefings:
+            last = store.last_edition(b.name)
+            upcoming = next_slot(b, now)
+            briefings.append(
+                {
+                    "name": b.name,
+                    "schedule": b.schedule,
+                    "timezone": b.timezone,
+                    "next_slot": upcoming.isoformat() if upcoming else None,
+                    "last_edition": last[0] if last else None,
+                    "last_slot": last[1].isoformat() if last else None,
+                    "pending_deliveries": sum(1 for d in pending if d["briefing"] == b.name),
+                }
+            )
+    finally:
+        store.close()
+    sources = [
+        {"name": r["name"], "status": "disabled" if r["disabled"] else "error", "failures": r["failures"], "last_error": r["last_error"]}
+        for r in failing
+    ]
+    if args.json:
+        print(json.dumps({"briefings": briefings, "failing_sources": sources}, indent=2, ensure_ascii=False))
+        return 0
+    for b in briefings:
+        print(f"{b['name']} ({b['schedule']}, {b['timezone']})")
+        print(f"  next slot:          {b['next_slot'] or 'none'}")
+        print(f"  last edition:       {b['last_edition'] or 'none yet'}")
+        print(f"  pending deliveries: {b['pending_deliveries']}")
+    if sources:
+        print("Failing sources:")
+        for src in sources:
+            print(f"  {src['name']}: {src['status']} ({src['failures']} run(s) in a row): {src['last_error']}")
+    else:
+        print("Failing sources: none")
+    return 0
+
+
+def _preview(args: argparse.Namespace) -> int:
+    import shutil
+    import sqlite3
+    import tempfile
+
+    from briefing.pipeline import _links, collect, compose_edition
+    from briefing.render import Renderer
+
+    config = config_module.load(args.config)
+    now = parse_now(args.now, config.timezone)
+    names = [b.name for b in config.briefings]
+    if args.briefing and args.briefing not in names:
+        raise ConfigError(f"--briefing: no briefing named {args.briefing!r} (known: {', '.join(names)})")
+    briefing = next(b for b in config.briefings if b.name == (args.briefing or names[0]))
+    folder = Path(tempfile.mkdtemp(prefix=f"briefing-preview-{briefing.name}-"))
+    copy_path = folder / "store-copy.sqlite3"
+    if config.store.exists():
+        source = sqlite3.connect(f"file:{config.store}?mode=ro", uri=True)
+        target = sqlite3.connect(copy_path)
+        source.backup(target)
+        source.close()
+        target.close()
+    store = Store(copy_path)
+    try:
+        collect(config, store, now)
+        edition, message = compose_edition(config, store, briefing, now)
+    finally:
+        store.close()
+        copy_path.unlink(missing_ok=True)
+        for extra in folder.glob("store-copy.sqlite3*"):
+            extra.unlink()
+    if edition is None:
+        print(f"{briefing.name}: {message}")
+        shutil.rmtree(folder, ignore_errors=True)
+        return 0
+    renderer = Renderer(config.templates)
+    links = _links(config, briefing, edition)
+    (folder / "email.html").write_text(renderer.email_html(edition, links), encoding="utf-8")
+    (folder / "email.txt").write_text(renderer.email_text(edition, links), encoding="utf-8")
+    (folder / "index.html").write_text(renderer.archive_page(edition, links), encoding="utf-8")
+    print(f"{briefing.name}: preview of “{edition.title}” ({len(edition.items)} items); nothing was recorded or sent")
+    print(f"  {folder / 'email.html'}\n  {folder / 'email.txt'}\n  {folder / 'index.html'}")
+    if args.serve:
+        import functools
+        from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+        handler = functools.partial(SimpleHTTPRequestHandler, directory=str(folder))
+        with ThreadingHTTPServer(("127.0.0.1", args.port), handler) as httpd:
+            print(f"Serving on http://127.0.0.1:{httpd.server_address[1]}/email.html (Ctrl-C to stop)", flush=True)
+            try:
+                httpd.serve_forever()
+            except KeyboardInterrupt:
+                pass
+    return 0
+
+
+def _schedule(args: argparse.Namespace) -> int:
+    from briefing import scheduler
+    from briefing.lock import LockedError
+    from briefing.pipeline import collect, publish
+    from briefing.render import Renderer
+
+    config = config_module.load(args.config)
+    renderer = Renderer(config.templates)
+    log = logging.getLogger("briefing")
+
+    def collect_job() -> None:
+        now = datetime.now(timezone.utc)
+        try:
+            with RunLock(config.store):
+                store = Store(config.store)
+                try:
+                    new = sum(r.new for r in collect(config, store, now))
+                finally:
+                    store.close()
+            log.warning("collect: %d new article(s)", new)
+        except LockedError as exc:
+            log.warning("collect skipped: %s", exc)
+        except BriefingError as exc:
+            log.error("collect failed: %s", exc)
+
+    def publish_job(name: str, slot: datetime | None = None) -> None:
+        now = datetime.now(timezone.utc)
+        briefing = next(b for b in config.briefings if b.name == name)
+        slot = slot or scheduler.last_slot(briefing, now) or now
+        try:
+            with RunLock(config.store):
+                store = Store(config.store)
+                try:
+                    collect(config, store, now)
+                    report = publish(config, store, briefing, now, renderer, slot=slot)
+                finally:
+                    store.close()
+            log.warning("%s: %s", name, f"published {report.edition.id}" if report.edition else report.message)
+        except LockedError as exc:
+            log.warning("publish %s skipped: %s", name, exc)
+        except BriefingError as exc:
+            log.error("publish %s failed: %s", name, exc)
+
+    store = Store(config.store)
+    try:
+        last = {b.name: (store.last_edition(b.name) or (None, None))[1] for b in config.briefings}
+    finally:
+        store.close()
+    for name, slot in scheduler.missed(config, last, datetime.now(timezone.utc)):
+        log.warning("%s: catching up the missed slot %s", name, slot.isoformat())
+        publish_job(name, slot)
+    jobs = scheduler.build(config, collect=collect_job, publish=publish_job)
+    for job in jobs.get_jobs():
+        log.warning("scheduled %s", job.name)
+    print(f"briefing schedule: {len(config.briefings)} briefing(s), collecting every "
+          f"{config.scheduler.collect_every_minutes:g} minutes; Ctrl-C or SIGTERM stops.", flush=True)
+    scheduler.run_until_stopped(jobs)
+    print("briefing schedule: stopped.", flush=True)
+    return 0
 
 
 def _summarize(args: argparse.Namespace) -> int:
@@ -290,6 +532,20 @@ def _print_report(report: RunReport, cwd: Path) -> None:
         print(f"Failing for {report.report_after}+ runs in a row: {', '.join(report.failing_long)} (see `briefing sources`).")
 
 
+@contextlib.contextmanager
+def _progress(quiet: bool) -> Iterator[Callable[[str], None]]:
+    """A spinner with the current stage on a terminal (rich); plain log lines otherwise; nothing with --quiet."""
+    if quiet:
+        yield lambda message: None
+    elif sys.stderr.isatty():
+        from rich.console import Console
+
+        with Console(stderr=True).status("starting") as status:
+            yield lambda message: status.update(message)
+    else:
+        yield lambda message: print(f"briefing: {message}", file=sys.stderr, flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
@@ -304,7 +560,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "run":
             config = config_module.load(args.config)
             now = parse_now(args.now, config.timezone)
-            report = run(config, now, briefings=args.briefing)
+            names = [b.name for b in config.briefings]
+            for wanted in args.briefing or ():
+                if wanted not in names:
+                    raise ConfigError(f"--briefing: no briefing named {wanted!r} (known: {', '.join(names)})")
+            with _progress(args.quiet) as say:
+                report = run(config, now, briefings=args.briefing, progress=say)
             if not args.quiet:
                 _print_report(report, Path.cwd())
             return 0
@@ -314,6 +575,16 @@ def main(argv: list[str] | None = None) -> int:
             return _summarize(args)
         if args.command == "sources":
             return _sources(args)
+        if args.command == "collect":
+            return _collect(args)
+        if args.command == "check-config":
+            return _check_config(args)
+        if args.command == "status":
+            return _status(args)
+        if args.command == "preview":
+            return _preview(args)
+        if args.command == "schedule":
+            return _schedule(args)
         if args.command == "group":
             return _group(args)
         if args.command == "eval":

@@ -135,6 +135,13 @@ class Stories(_Model):
     time_scale_hours: Annotated[float, Field(ge=0)] = 8.0  # 0 turns the time damping off
 
 
+class Scheduler(_Model):
+    """`briefing schedule`: the collect interval and how late a missed run may still happen."""
+
+    collect_every_minutes: Annotated[float, Field(gt=0)] = 30.0
+    misfire_grace_minutes: Annotated[float, Field(ge=0)] = 720.0  # a slot missed by up to 12 hours is caught up once
+
+
 class Briefing(_Model):
     name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
     style: Literal["brief", "must_reads"]
@@ -150,11 +157,11 @@ class Briefing(_Model):
     @field_validator("schedule")
     @classmethod
     def _cron(cls, value: str) -> str:
-        from apscheduler.triggers.cron import CronTrigger
+        from briefing.scheduler import cron_trigger
 
         try:
-            CronTrigger.from_crontab(value)
-        except ValueError as exc:
+            cron_trigger(value, "UTC")
+        except (ValueError, IndexError) as exc:
             raise ValueError(
                 f"bad cron expression {value!r}: {exc} (five fields: minute hour day month weekday)"
             ) from None
@@ -216,6 +223,7 @@ class Config(_Model):
     summarizer: Summarizer = Summarizer()
     stories: Stories = Stories()
     fetch: Fetch = Fetch()
+    scheduler: Scheduler = Scheduler()
     sources: tuple[Source, ...]
     briefings: tuple[Briefing, ...]
     email: Email = Email()
@@ -269,6 +277,40 @@ def load(path: str | Path) -> Config:
     return parse(raw, path)
 
 
+def check(path: Path) -> list[str]:
+    """Every problem of a config file, one line each (empty when it is fine)."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return [f"{path}: config file not found"]
+    except yaml.YAMLError:
+        try:
+            load(path)
+        except ConfigError as exc:
+            return [str(exc)]
+        return []
+    if not isinstance(raw, dict):
+        return [f"{path}: expected a mapping of settings at the top level"]
+    try:
+        config = Config.model_validate({**raw, "path": path})
+    except ValidationError as exc:
+        return [f"{path}: {_describe_one(err, raw)}" for err in exc.errors()]
+    config = _resolve_paths(config, path.resolve().parent)
+    problems = []
+    for i, source in enumerate(config.sources):
+        if isinstance(source, FilesSource) and not source.path.is_dir():
+            problems.append(f"{path}: sources.{source.name}.path: folder {source.path} does not exist (create it or fix the path)")
+    if config.templates and not config.templates.is_dir():
+        problems.append(f"{path}: templates: folder {config.templates} does not exist")
+    smtp = config.email.smtp
+    if smtp and smtp.password_env and smtp.password_env not in os.environ:
+        problems.append(
+            f"{path}: email.smtp.password_env: environment variable {smtp.password_env} is not set"
+            " (export it before running, or remove password_env)"
+        )
+    return problems
+
+
 def parse(raw: dict[str, Any], path: Path) -> Config:
     """Validate a config mapping as if it had been read from `path`."""
     try:
@@ -300,7 +342,10 @@ def _resolve_paths(config: Config, base: Path) -> Config:
 
 def _describe(exc: ValidationError, raw: dict[str, Any]) -> str:
     """Turn pydantic's first error into 'key.path: problem, found X'."""
-    err = exc.errors()[0]
+    return _describe_one(exc.errors()[0], raw)
+
+
+def _describe_one(err: Any, raw: dict[str, Any]) -> str:
     loc = [part for part in err["loc"] if part not in ("files", "feed", "page", "function-after[_names(), Config]")]
     key = _key_path(loc, raw)
     kind = err["type"]

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from briefing.config import Briefing, Config
 from briefing.errors import BriefingError, DeliveryError
+from briefing.lock import RunLock
 from briefing.models import Article, Edition, Summary
 from briefing.publish import archive
 from briefing.publish.email import Envelope, SmtpSettings, build_message, message_id, personal_link, send_smtp, write_outbox
@@ -177,41 +178,27 @@ def summarize_new(config: Config, store: Store, articles: Sequence[Article]) -> 
 # -- publish ----------------------------------------------------------------------------------------
 
 
-def publish(
-    config: Config,
-    store: Store,
-    briefing: Briefing,
-    now: datetime,
-    renderer: Renderer,
-    *,
-    after_record: Callable[[Edition], None] | None = None,
-) -> PublishReport:
-    """Publish this briefing's edition for the slot `now` (and finish any unfinished ones)."""
-    report = PublishReport(briefing.name)
-    for unfinished in store.unfinished_editions(briefing.name):
-        log.info("finishing edition %s left unfinished by an earlier run", unfinished.id)
-        _publish_edition(config, store, briefing, unfinished, renderer, now, report)
-    slot = now.astimezone(ZoneInfo(briefing.timezone))
-    this_id = edition_id(briefing.name, slot)
+def compose_edition(
+    config: Config, store: Store, briefing: Briefing, slot: datetime, *, until: datetime | None = None
+) -> tuple[Edition | None, str]:
+    """The edition of `briefing` for `slot` from the articles collected since its last edition (up to
+    `until`, default the slot), without recording anything; or None and the reason there is none."""
+    local_slot = slot.astimezone(ZoneInfo(briefing.timezone))
+    this_id = edition_id(briefing.name, local_slot)
     if store.edition_exists(this_id):
-        report.message = f"nothing new: edition {this_id} for this slot is already published"
-        return report
+        return None, f"nothing new: edition {this_id} for this slot is already published"
     previous = store.last_edition(briefing.name)
     after = previous[1] if previous else None
-    articles = store.articles_for(config.sources_for(briefing), after, now, briefing.name)
+    articles = store.articles_for(config.sources_for(briefing), after, until or slot, briefing.name)
     if not articles:
-        report.message = (
-            "nothing new: no articles collected since the last edition"
-            + (f" ({previous[0]})" if previous else "")
-        )
-        return report
+        return None, "nothing new: no articles collected since the last edition" + (f" ({previous[0]})" if previous else "")
     summaries = summarize_new(config, store, articles)
     clustering = Clustering(
         neighbours=config.stories.neighbours,
         min_weight=config.stories.min_weight,
         time_scale_hours=config.stories.time_scale_hours,
     )
-    stories = group_stories(articles, summaries, now, params=clustering, summary_sentences=config.summarizer.sentences)
+    stories = group_stories(articles, summaries, until or slot, params=clustering, summary_sentences=config.summarizer.sentences)
     compose = STYLES[briefing.style]
     edition = compose(
         stories,
@@ -220,8 +207,33 @@ def publish(
         title=briefing.title,
         count=briefing.stories,
         schedule=briefing.schedule,
-        slot=slot,
+        slot=local_slot,
     )
+    return edition, ""
+
+
+def publish(
+    config: Config,
+    store: Store,
+    briefing: Briefing,
+    now: datetime,
+    renderer: Renderer,
+    *,
+    slot: datetime | None = None,
+    after_record: Callable[[Edition], None] | None = None,
+) -> PublishReport:
+    """Publish this briefing's edition for `slot` (default: `now`), and finish any unfinished ones.
+
+    The edition takes the articles collected up to `now`; its date and id come from the slot, so a
+    missed 06:00 slot published at 09:00 is still the 06:00 edition.
+    """
+    report = PublishReport(briefing.name)
+    for unfinished in store.unfinished_editions(briefing.name):
+        log.info("finishing edition %s left unfinished by an earlier run", unfinished.id)
+        _publish_edition(config, store, briefing, unfinished, renderer, now, report)
+    edition, report.message = compose_edition(config, store, briefing, slot or now, until=now)
+    if edition is None:
+        return report
     store.add_edition(edition, created=now, recipients=config.recipients_for(briefing))
     if after_record:
         after_record(edition)  # a test hook: simulate a crash between record and publish
@@ -401,18 +413,31 @@ def deliver(
 # -- one run ------------------------------------------------------------------------------------------
 
 
-def run(config: Config, now: datetime, *, briefings: Sequence[str] | None = None) -> RunReport:
-    """Collect once, then publish every briefing (or the named ones) for the slot `now`."""
+def run(
+    config: Config,
+    now: datetime,
+    *,
+    briefings: Sequence[str] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> RunReport:
+    """Collect once, then publish every briefing (or the named ones) for the slot `now`.
+
+    Holds the store's run lock throughout: a second run at the same time raises LockedError.
+    """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    store = Store(config.store)
-    try:
-        renderer = Renderer(config.templates)
-        report = RunReport(sources=collect(config, store, now), report_after=config.fetch.report_after_failures)
-        for briefing in config.briefings:
-            if briefings and briefing.name not in briefings:
-                continue
-            report.published.append(publish(config, store, briefing, now, renderer))
-        return report
-    finally:
-        store.close()
+    say = progress or (lambda message: None)
+    with RunLock(config.store):
+        store = Store(config.store)
+        try:
+            renderer = Renderer(config.templates)
+            say(f"collecting {len(config.sources)} source(s)")
+            report = RunReport(sources=collect(config, store, now), report_after=config.fetch.report_after_failures)
+            for briefing in config.briefings:
+                if briefings and briefing.name not in briefings:
+                    continue
+                say(f"publishing {briefing.name}")
+                report.published.append(publish(config, store, briefing, now, renderer))
+            return report
+        finally:
+            store.close()

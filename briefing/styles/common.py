@@ -48,7 +48,11 @@ def describe_schedule(cron: str) -> str:
     if len(fields) != 5:
         return "on a schedule"
     minute, hour, dom, month, dow = fields
-    if hour == "*" or hour.startswith("*/"):
+    if minute.startswith("*/") and hour == "*":
+        base = f"every {minute[2:]} minutes"
+    elif minute == "*" and hour == "*":
+        base = "every minute"
+    elif hour == "*" or hour.startswith("*/"):
         base = "hourly" if hour == "*" else f"every {hour[2:]} hours"
     elif "," in hour:
         count = len(hour.split(","))
