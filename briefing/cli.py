@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 from collections.abc import Callable, Iterator
 import logging
 import sys
@@ -48,9 +49,14 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"briefing {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging and tracebacks")
     parser.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+    # -v/-q work before or after the command ("briefing -q run" and "briefing run -q")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="debug logging and tracebacks")
+    common.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help="print errors only")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     run_cmd = commands.add_parser(
         "run",
+        parents=[common],
         help="collect once, then publish every briefing for this slot",
         description="Collect every source once, then publish each briefing's edition for the slot --now.",
         epilog=EXAMPLES,
@@ -61,6 +67,7 @@ def _parser() -> argparse.ArgumentParser:
     run_cmd.add_argument("--briefing", action="append", help="publish only this briefing (repeatable)")
     deliveries = commands.add_parser(
         "deliveries",
+        parents=[common],
         help="list email deliveries that are pending, waiting for a retry, or failed",
         description="List email deliveries that are pending, waiting for a retry, or failed.",
         epilog="examples:\n  briefing deliveries\n  briefing deliveries --all --json",
@@ -71,6 +78,7 @@ def _parser() -> argparse.ArgumentParser:
     deliveries.add_argument("--json", action="store_true", help="print a JSON array instead of a table")
     collect_cmd = commands.add_parser(
         "collect",
+        parents=[common],
         help="collect every source once, without publishing",
         description="Fetch every source that is due and store its new articles (the collect job, for system cron).",
         epilog="example:\n  */30 * * * *  briefing collect -q -c /srv/briefing/config.yaml",
@@ -80,6 +88,7 @@ def _parser() -> argparse.ArgumentParser:
     collect_cmd.add_argument("--now", help="the time, ISO-8601 (default: the current time)")
     schedule = commands.add_parser(
         "schedule",
+        parents=[common],
         help="run the collect and publish jobs on their schedules until stopped",
         description="Run a collect job every scheduler.collect_every_minutes and each briefing's publish job on its "
         "cron schedule in its time zone, until SIGINT or SIGTERM. A slot missed while the daemon was down is "
@@ -90,6 +99,7 @@ def _parser() -> argparse.ArgumentParser:
     schedule.add_argument("-c", "--config", default="config.yaml", type=Path, help="config file (default: ./config.yaml)")
     status = commands.add_parser(
         "status",
+        parents=[common],
         help="each briefing's next slot, last edition, pending deliveries and failing sources",
         epilog="example:\n  briefing status --json",
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -99,6 +109,7 @@ def _parser() -> argparse.ArgumentParser:
     status.add_argument("--json", action="store_true", help="print JSON instead of text")
     preview = commands.add_parser(
         "preview",
+        parents=[common],
         help="compose the next edition without recording or sending anything",
         description="Collect into a copy of the store and compose the next edition of a briefing; write its email HTML, "
         "text and archive page to a temporary folder. Nothing is recorded, published or sent.",
@@ -112,6 +123,7 @@ def _parser() -> argparse.ArgumentParser:
     preview.add_argument("--port", type=int, default=0, help="port for --serve (default: a free one)")
     check = commands.add_parser(
         "check-config",
+        parents=[common],
         help="validate config.yaml and report every problem",
         epilog="example:\n  briefing check-config -c config.yaml",
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -119,6 +131,7 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("-c", "--config", default="config.yaml", type=Path, help="config file (default: ./config.yaml)")
     sources = commands.add_parser(
         "sources",
+        parents=[common],
         help="list sources and their health; import or export OPML",
         description="Without an action: every source's status (ok, error, disabled), articles stored and last error. "
         "`import FILE.opml` adds an OPML file's feeds to config.yaml; `export` writes the feed sources as OPML.",
@@ -133,6 +146,7 @@ def _parser() -> argparse.ArgumentParser:
     sources.add_argument("-o", "--output", type=Path, help="where export writes (default: standard output)")
     summarize = commands.add_parser(
         "summarize",
+        parents=[common],
         help="summarize each article of a JSON Lines file",
         description="Summarize each line of INPUT.jsonl ({\"id\", \"title\", \"text\", optional \"sentences\"}); "
         "write {\"id\", \"summary\": [sentences]} lines, sentences verbatim and in document order.",
@@ -145,6 +159,7 @@ def _parser() -> argparse.ArgumentParser:
     summarize.add_argument("--sentences", type=int, default=3, help="sentences per summary (default 3)")
     group = commands.add_parser(
         "group",
+        parents=[common],
         help="group the articles of a JSON Lines file into stories and topics",
         description="Group each line of INPUT.jsonl ({\"id\", \"title\", \"text\", optional \"source\", \"published\"}); "
         "write {\"id\", \"story\", \"topic\", \"duplicate_of\"} lines in input order.",
@@ -155,6 +170,7 @@ def _parser() -> argparse.ArgumentParser:
     group.add_argument("-o", "--output", type=Path, help="JSON Lines output (default: standard output)")
     evaluate = commands.add_parser(
         "eval",
+        parents=[common],
         help="measure summaries, stories and duplicates on labelled data",
         description="Measure ROUGE against reference summaries (next to lead-k and every stock sumy algorithm), "
         "B-cubed/ARI/NMI against gold stories and precision/recall against duplicate pairs.",
@@ -597,6 +613,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # the reader went away (briefing status | head): stop quietly, as the Python docs advise
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
     return 2
 
 

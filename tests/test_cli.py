@@ -58,3 +58,13 @@ def test_missing_source_folder_is_reported_and_the_run_goes_on(tmp_path: Path, w
     assert result.returncode == 0
     assert "gone: error (1 run(s) in a row): source gone: folder" in result.stdout
     assert "the-brief: published" in result.stdout
+
+
+def test_quiet_and_verbose_go_before_or_after_the_command(tmp_path: Path, write_config) -> None:
+    config = str(write_config())
+    after = briefing("run", "-q", "-c", config, "--now", "2014-06-23T06:00", cwd=tmp_path)
+    assert after.returncode == 0 and after.stdout == ""
+    before = briefing("-q", "run", "-c", config, "--now", "2014-06-24T06:00", cwd=tmp_path)
+    assert before.returncode == 0 and before.stdout == ""
+    loud = briefing("run", "-c", config, "--now", "2014-06-25T06:00", cwd=tmp_path)
+    assert "briefing: collecting 1 source(s)" in loud.stderr  # plain progress lines when not a terminal
