@@ -9,16 +9,14 @@ from typing import Any
 from briefing.dedupe import find_duplicates
 from briefing.jsonl import Record, sentences_override
 from briefing.stories import DEFAULT_CLUSTERING, Clustering, group_stories
-from briefing.summarize import summarize
+from briefing.summarize import summarize_many
 
 
 def summarize_records(records: Sequence[Record], algorithm: str, count: int, source: Any = "input") -> list[dict[str, Any]]:
     """`{"id", "summary"}` per record: sentences verbatim from the text, in document order."""
-    out = []
-    for record in records:
-        n = sentences_override(record.raw, count, source, record.line)
-        out.append({"id": record.raw["id"], "summary": summarize(record.article, algorithm, n).texts})
-    return out
+    counts = [sentences_override(r.raw, count, source, r.line) for r in records]
+    summaries = summarize_many([r.article for r in records], algorithm, counts)
+    return [{"id": r.raw["id"], "summary": s.texts} for r, s in zip(records, summaries)]
 
 
 def group_records(
@@ -30,7 +28,8 @@ def group_records(
 ) -> list[dict[str, Any]]:
     """`{"id", "story", "topic", "duplicate_of"}` per record, in input order."""
     articles = [r.article for r in records]
-    summaries = {a.id: summarize(a, algorithm, sentences) for a in articles if a.paragraphs}
+    with_text = [a for a in articles if a.paragraphs]
+    summaries = {a.id: s for a, s in zip(with_text, summarize_many(with_text, algorithm, sentences))}
     copies = find_duplicates(articles)
     times = [a.published for a in articles if a.published]
     now = max(times) if times else datetime.now(timezone.utc)

@@ -65,6 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     run_cmd.add_argument("-c", "--config", default="config.yaml", type=Path, help="config file (default: ./config.yaml)")
     run_cmd.add_argument("--now", help="the slot time, ISO-8601 (default: the current time)")
     run_cmd.add_argument("--briefing", action="append", help="publish only this briefing (repeatable)")
+    run_cmd.add_argument("--stats", type=Path, help="write the seconds spent in each stage to this JSON file")
     deliveries = commands.add_parser(
         "deliveries",
         parents=[common],
@@ -582,6 +583,14 @@ def main(argv: list[str] | None = None) -> int:
                     raise ConfigError(f"--briefing: no briefing named {wanted!r} (known: {', '.join(names)})")
             with _progress(args.quiet) as say:
                 report = run(config, now, briefings=args.briefing, progress=say)
+            if args.stats:
+                from briefing.pipeline import STAGE_TIMES
+
+                args.stats.write_text(json.dumps({
+                    "stages": {k: round(v, 4) for k, v in STAGE_TIMES.items()},
+                    "new_articles": report.new_articles,
+                    "published": [p.edition.id for p in report.published if p.edition],
+                }, indent=2), encoding="utf-8")
             if not args.quiet:
                 _print_report(report, Path.cwd())
             return 0

@@ -116,6 +116,7 @@ class Fetch(_Model):
 class Summarizer(_Model):
     algorithm: str = "ensemble"
     sentences: Annotated[int, Field(ge=1, le=20)] = 3
+    workers: Annotated[int, Field(ge=1, le=64)] | None = None  # processes for large batches; None: every core
 
     @field_validator("algorithm")
     @classmethod

@@ -13,7 +13,7 @@ import re
 import zlib
 from collections.abc import Sequence
 
-from datasketch import MinHash, MinHashLSHEnsemble
+from typing import Any
 
 from briefing.models import Article
 
@@ -37,14 +37,19 @@ def containment(a: set[int], b: set[int]) -> float:
     return len(a & b) / min(len(a), len(b))
 
 
-_PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=_SEED, scheme="affine32").permutations
+_PERMUTATIONS: Any = None
 
 
 def _identity(value: int) -> int:
     return value  # shingles are already 32-bit hashes
 
 
-def _minhash(values: set[int]) -> MinHash:
+def _minhash(values: set[int]) -> Any:
+    global _PERMUTATIONS
+    from datasketch import MinHash
+
+    if _PERMUTATIONS is None:  # loaded on first use: datasketch is not needed for a run with nothing new
+        _PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=_SEED, scheme="affine32").permutations
     m = MinHash(num_perm=NUM_PERM, seed=_SEED, permutations=_PERMUTATIONS, scheme="affine32", hashfunc=_identity)
     m.update_batch(list(values))
     return m
@@ -61,7 +66,7 @@ def find_copies(items: Sequence[tuple[str, str, str]]) -> dict[str, str]:
     canonical: dict[str, str] = {}
     by_print: dict[str, str] = {}
     sets: dict[str, set[int]] = {}
-    hashes: dict[str, MinHash] = {}
+    hashes: dict[str, Any] = {}
     for key, text, print_ in order:
         if print_ in by_print:
             canonical[key] = by_print[print_]
@@ -72,6 +77,8 @@ def find_copies(items: Sequence[tuple[str, str, str]]) -> dict[str, str]:
             sets[key] = found
             hashes[key] = _minhash(found)
     if len(sets) > 1:
+        from datasketch import MinHashLSHEnsemble
+
         index = MinHashLSHEnsemble(threshold=CONTAINMENT, num_perm=NUM_PERM, num_part=8)
         index.index((key, hashes[key], len(sets[key])) for key in sets)
         position = {key: i for i, (key, _, _) in enumerate(order)}
@@ -86,7 +93,19 @@ def find_copies(items: Sequence[tuple[str, str, str]]) -> dict[str, str]:
                 if other not in canonical and containment(sets[key], sets[other]) >= CONTAINMENT:
                     canonical[key] = other
                     break
-    return canonical
+    # An exact copy may point at an article that the index later found to be a copy itself:
+    # every duplicate must name an original, so follow each chain to its end.
+    return {key: _root(key, canonical) for key in canonical}
+
+
+def _root(key: str, canonical: dict[str, str]) -> str:
+    seen = {key}
+    while key in canonical:
+        key = canonical[key]
+        if key in seen:
+            break
+        seen.add(key)
+    return key
 
 
 def is_near_duplicate_sentence(sentence: str, others: Sequence[str], threshold: float = 0.6) -> bool:

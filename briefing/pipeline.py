@@ -11,11 +11,12 @@ the middle is finished by the next run, and nothing is published or sent twice.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -30,13 +31,12 @@ from briefing.publish.feed import FeedEntry, build_feeds, build_json_feed
 from briefing.publish.files import write_atomic
 from briefing.render import Links, Renderer
 from briefing.sources import Fetched, backoff, fetch
-from briefing.sources.http import Fetcher, FetchError, user_agent
-from briefing.stories import Clustering, group_stories
 from briefing.store import Store
-from briefing.styles import STYLES
 from briefing.styles.common import edition_id
-from briefing.summarize import summarize
 from briefing.text.pages import extract_articles
+
+if TYPE_CHECKING:
+    from briefing.sources.http import Fetcher
 
 log = logging.getLogger("briefing")
 
@@ -64,6 +64,18 @@ class PublishReport:
     failed: list[str] = field(default_factory=list)
 
 
+STAGE_TIMES: dict[str, float] = {}  # seconds per stage in this process, for `briefing run --stats`
+
+
+@contextlib.contextmanager
+def timed(stage: str) -> Iterator[None]:
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        STAGE_TIMES[stage] = STAGE_TIMES.get(stage, 0.0) + time.perf_counter() - started
+
+
 @dataclass
 class RunReport:
     sources: list[SourceReport] = field(default_factory=list)
@@ -89,8 +101,6 @@ def collect(config: Config, store: Store, now: datetime, *, fetcher: Fetcher | N
     Sources are fetched concurrently (at most `fetch.per_host` requests to one host at a time);
     their results are stored one by one in config order. A failing source is recorded and skipped.
     """
-    own = fetcher is None
-    fetcher = fetcher or make_fetcher(config)
     reports = {s.name: SourceReport(s.name) for s in config.sources}
     states = {s.name: store.source_state(s.name) for s in config.sources}
     due = []
@@ -102,18 +112,26 @@ def collect(config: Config, store: Store, now: datetime, *, fetcher: Fetcher | N
             reports[source.name].skipped = f"not due until {state['next_fetch'][:16]}"
         else:
             due.append(source)
+    own = fetcher is None and any(s.type != "files" for s in due)
+    if own:
+        fetcher = make_fetcher(config)
+    known = {s.name: store.files_seen(s.name) for s in due if s.type == "files"}
     try:
         with ThreadPoolExecutor(max_workers=config.fetch.workers) as pool:
-            futures = {s.name: pool.submit(fetch, s, now, fetcher, states[s.name]) for s in due}
+            futures = {s.name: pool.submit(fetch, s, now, fetcher, states[s.name], known.get(s.name)) for s in due}
             for source in due:
+                with timed("collect: fetch"):
+                    futures[source.name].exception()  # wait for it
                 _store_fetch(config, store, source, futures[source.name], states[source.name], now, reports[source.name])
     finally:
-        if own:
+        if own and fetcher is not None:
             fetcher.close()
     return [reports[s.name] for s in config.sources]
 
 
 def make_fetcher(config: Config) -> Fetcher:
+    from briefing.sources.http import Fetcher, user_agent
+
     return Fetcher(
         agent=config.fetch.user_agent or user_agent(config.site.base_url),
         timeout=config.fetch.timeout,
@@ -141,7 +159,7 @@ def _store_fetch(
         report.failures = store.record_source(
             source.name, source.type, ok=False, error=str(exc), checked=now, http_status=status,
             next_fetch=later if config.fetch.backoff_minutes or getattr(exc, "retry_after", None) else None,
-            disable=isinstance(exc, FetchError) and exc.gone,
+            disable=bool(getattr(exc, "gone", False)),
         )
         log.warning("source %s: %s", source.name, exc)
         return
@@ -151,14 +169,19 @@ def _store_fetch(
     window = getattr(source, "first_run_window_hours", None)
     hide_before = now - timedelta(hours=window) if first_run and window else None
     try:
-        articles = [a for d in result.documents for a in extract_articles(d)]
-        new = store.add_articles(articles, first_seen=now, hide_before=hide_before)
-        summarize_new(config, store, new)
+        with timed("collect: clean and split"):
+            articles = [a for d in result.documents for a in extract_articles(d)]
+        with timed("collect: store"):
+            new = store.add_articles(articles, first_seen=now, hide_before=hide_before)
+        with timed("collect: summarize"):
+            summarize_new(config, store, new)
     except BriefingError as exc:  # a document we cannot read: the source failed this run
         report.error = str(exc)
         report.failures = store.record_source(source.name, source.type, ok=False, error=str(exc), checked=now)
         return
     report.documents, report.articles, report.new = len(result.documents), len(articles), len(new)
+    if result.files_seen:
+        store.record_files_seen(source.name, result.files_seen)
     store.record_source(
         source.name, source.type, ok=True, error=None, checked=now, url=result.url, etag=result.etag,
         last_modified=result.last_modified, http_status=result.http_status, next_fetch=result.next_fetch,
@@ -168,8 +191,11 @@ def _store_fetch(
 def summarize_new(config: Config, store: Store, articles: Sequence[Article]) -> dict[str, Summary]:
     """Summaries of these articles, computed once per text and cached in the store."""
     algorithm, count = config.summarizer.algorithm, config.summarizer.sentences
+    from briefing.summarize import summarize_many
+
     cached = store.get_summaries(articles, algorithm, count)
-    fresh = [(a, summarize(a, algorithm, count)) for a in articles if a.id not in cached]
+    todo = [a for a in articles if a.id not in cached]
+    fresh = list(zip(todo, summarize_many(todo, algorithm, count, config.summarizer.workers)))
     if fresh:
         store.put_summaries(fresh, algorithm, count)
     return {**cached, **{s.article_id: s for _, s in fresh}}
@@ -189,16 +215,22 @@ def compose_edition(
         return None, f"nothing new: edition {this_id} for this slot is already published"
     previous = store.last_edition(briefing.name)
     after = previous[1] if previous else None
-    articles = store.articles_for(config.sources_for(briefing), after, until or slot, briefing.name)
+    with timed("publish: load articles"):
+        articles = store.articles_for(config.sources_for(briefing), after, until or slot, briefing.name)
     if not articles:
         return None, "nothing new: no articles collected since the last edition" + (f" ({previous[0]})" if previous else "")
-    summaries = summarize_new(config, store, articles)
+    from briefing.stories import Clustering, group_stories
+    from briefing.styles import STYLES
+
+    with timed("publish: summaries (cached)"):
+        summaries = summarize_new(config, store, articles)
     clustering = Clustering(
         neighbours=config.stories.neighbours,
         min_weight=config.stories.min_weight,
         time_scale_hours=config.stories.time_scale_hours,
     )
-    stories = group_stories(articles, summaries, until or slot, params=clustering, summary_sentences=config.summarizer.sentences)
+    with timed("publish: dedupe and group"):
+        stories = group_stories(articles, summaries, until or slot, params=clustering, summary_sentences=config.summarizer.sentences)
     compose = STYLES[briefing.style]
     edition = compose(
         stories,
@@ -238,7 +270,8 @@ def publish(
     if after_record:
         after_record(edition)  # a test hook: simulate a crash between record and publish
     report.edition = edition
-    _publish_edition(config, store, briefing, edition, renderer, now, report)
+    with timed("publish: render, feeds, archive, email"):
+        _publish_edition(config, store, briefing, edition, renderer, now, report)
     return report
 
 

@@ -98,6 +98,18 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX articles_source_url ON articles (source, url);
         """,
     ),
+    (
+        "files seen by files sources",
+        """
+        CREATE TABLE files_seen (
+            source TEXT NOT NULL,
+            path TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            mtime_ns INTEGER NOT NULL,
+            PRIMARY KEY (source, path)
+        );
+        """,
+    ),
 ]
 
 
@@ -289,6 +301,18 @@ class Store:
                 )
             row = db.execute("SELECT failures FROM sources WHERE name = ?", (name,)).fetchone()
         return int(row["failures"])
+
+    def files_seen(self, source: str) -> dict[str, tuple[int, int]]:
+        rows = self.db.execute("SELECT path, size, mtime_ns FROM files_seen WHERE source = ?", (source,))
+        return {row["path"]: (row["size"], row["mtime_ns"]) for row in rows}
+
+    def record_files_seen(self, source: str, seen: dict[str, tuple[int, int]]) -> None:
+        with self.transaction() as db:
+            db.execute("DELETE FROM files_seen WHERE source = ?", (source,))
+            db.executemany(
+                "INSERT INTO files_seen (source, path, size, mtime_ns) VALUES (?, ?, ?, ?)",
+                [(source, path, size, mtime) for path, (size, mtime) in seen.items()],
+            )
 
     def sources(self) -> list[dict[str, Any]]:
         return [dict(row) for row in self.db.execute("SELECT * FROM sources ORDER BY name")]

@@ -28,13 +28,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-import networkx as nx
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
-from scipy.sparse import csr_matrix, hstack
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.preprocessing import normalize
-from sumy.nlp.stemmers import Stemmer
-from sumy.utils import get_stop_words
 
 from briefing.dedupe import find_duplicates, is_near_duplicate_sentence
 from briefing.models import Article, Attributed, Story, Summary, Topic
@@ -55,14 +51,43 @@ class Clustering:
 
 
 DEFAULT_CLUSTERING = Clustering()
-_STEM = Stemmer("english")
-_STOP = frozenset(get_stop_words("english"))
+if TYPE_CHECKING:
+    from scipy.sparse import csr_matrix
+# scikit-learn, scipy, networkx and sumy's stemmer load on first use: a run with nothing new
+# never needs them, and they cost most of a second to import.
+_STEMMER: Any = None
+
+
+def _stem(word: str) -> str:
+    global _STEMMER
+    if _STEMMER is None:
+        from sumy.nlp.stemmers import Stemmer
+
+        _STEMMER = Stemmer("english")
+    return str(_STEMMER(word))
+
+
+def _stop_words() -> frozenset[str]:
+    from sumy.utils import get_stop_words
+
+    return frozenset(get_stop_words("english"))
+
+
+_STOP_CACHE: frozenset[str] | None = None
+
+
+def _stop() -> frozenset[str]:
+    global _STOP_CACHE
+    if _STOP_CACHE is None:
+        _STOP_CACHE = _stop_words()
+    return _STOP_CACHE
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?|\d+[\w.]*")
 _CHUNK = 2048  # rows of the similarity matrix computed at once
 
 
 def _tokens(text: str) -> list[str]:
-    return [_STEM(w.lower()) for w in _WORD.findall(text) if w.lower() not in _STOP and len(w) > 1]
+    stop = _stop()
+    return [_stem(w.lower()) for w in _WORD.findall(text) if w.lower() not in stop and len(w) > 1]
 
 
 def vectorize(texts: Sequence[str], titles: Sequence[str], char_weight: float) -> csr_matrix:
@@ -72,6 +97,10 @@ def vectorize(texts: Sequence[str], titles: Sequence[str], char_weight: float) -
 
 def _vectorize(texts: Sequence[str], titles: Sequence[str], char_weight: float) -> tuple[csr_matrix, csr_matrix]:
     """(vectors, binary word occurrence matrix)."""
+    from scipy.sparse import csr_matrix, hstack
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.preprocessing import normalize
+
     words = TfidfVectorizer(tokenizer=_tokens, lowercase=False, token_pattern=None, sublinear_tf=True)
     try:
         counts = words.fit_transform(texts)
@@ -96,6 +125,8 @@ def cluster(
     params: Clustering = DEFAULT_CLUSTERING,
 ) -> list[int]:
     """A story number for each item (numbered by first appearance)."""
+    import networkx as nx
+
     n = len(texts)
     if n <= 1:
         return [0] * n
@@ -307,7 +338,8 @@ _VERBISH = re.compile(r"(?:ed|ing|ly)$")
 
 
 def _title_case(text: str) -> bool:
-    words = [w for w in text.split() if w[:1].isalpha() and w.lower() not in _STOP]
+    stop = _stop()
+    words = [w for w in text.split() if w[:1].isalpha() and w.lower() not in stop]
     return len(words) >= 3 and sum(w[0].isupper() for w in words) / len(words) >= 0.75
 
 
@@ -318,7 +350,7 @@ def _phrases(text: str) -> list[str]:
         before = text[: match.start()].rstrip()
         words = re.sub(r"['’]s$", "", match.group(0)).split()
         opens_sentence = not before or before.endswith((".", "!", "?", "“", '"', ":", "—"))
-        if opens_sentence and (len(words) == 1 or words[0].lower() in _STOP or words[0] in _BROAD):
+        if opens_sentence and (len(words) == 1 or words[0].lower() in _stop() or words[0] in _BROAD):
             words = words[1:]  # a sentence's first word is capitalised anyway; a longer name is kept
         phrase = " ".join(words).strip()
         if phrase and phrase.rstrip(".") not in _BROAD and phrase not in _BROAD and len(phrase) > 1:
@@ -329,8 +361,9 @@ def _phrases(text: str) -> list[str]:
 def _key_pairs(text: str) -> list[str]:
     """Two-word key terms in lower case ("auto recalls"), neither word a stop word or verb-like."""
     out = []
+    stop = _stop()
     for a, b in _LOWER_PAIR.findall(text):
-        if a in _STOP or b in _STOP or _VERBISH.search(a) or _VERBISH.search(b):
+        if a in stop or b in stop or _VERBISH.search(a) or _VERBISH.search(b):
             continue
         out.append(f"{a} {b}")
     return out

@@ -179,7 +179,7 @@ def test_store_records_migrations_and_reopens(tmp_path: Path) -> None:
     path = tmp_path / "s.sqlite3"
     Store(path).close()
     store = Store(path)
-    assert [r[0] for r in store.db.execute("SELECT name FROM migrations")] == ["initial", "source fetch state and first-run backfill"]
+    assert [r[0] for r in store.db.execute("SELECT name FROM migrations")] == ["initial", "source fetch state and first-run backfill", "files seen by files sources"]
     assert store.migrate() == []
     store.close()
 
@@ -192,3 +192,25 @@ def test_no_edition_says_the_same_thing_twice(first_run) -> None:
         lines = [t for item in published.edition.items for t in (item.text, *(c.text for c in item.children))]
         for i, line in enumerate(lines):
             assert not is_near_duplicate_sentence(line, lines[:i]), f"{published.briefing} repeats: {line[:80]}"
+
+
+def test_unchanged_files_are_not_read_again(tmp_path: Path, write_config) -> None:
+    from .conftest import seed_config
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Storm Hits the Coast\n\nA storm hit the coast on Monday, officials said.\n", encoding="utf-8")
+    raw = seed_config(tmp_path)
+    raw["sources"][0]["path"] = str(folder)
+    config = config_module.load(write_config(raw))
+    store = Store(config.store)
+    try:
+        (first,) = collect(config, store, NOW)
+        (second,) = collect(config, store, NOW.replace(hour=7))
+        (folder / "a.txt").write_text("Storm Hits the Coast\n\nA storm hit the coast on Monday, officials said. Roads closed.\n", encoding="utf-8")
+        (third,) = collect(config, store, NOW.replace(hour=8))
+    finally:
+        store.close()
+    assert (first.documents, first.new) == (1, 1)
+    assert second.documents == 0  # unchanged: not read, not parsed
+    assert third.documents == 1  # changed: read again (its text is new, so stored as an update)

@@ -101,3 +101,13 @@ def test_egypt_austin_and_us_iran_talks_are_separate_from_the_visit(stories: lis
 
 def test_labels_from_key_terms(stories: list) -> None:
     assert story_of(stories, "More auto recalls").topic == "Auto recalls"
+
+
+def test_an_exact_copy_of_a_copy_names_the_original() -> None:
+    from briefing.dedupe import find_copies
+    from briefing.text.normalize import fingerprint
+
+    body = " ".join(f"Sentence number {i} of the long original report on the harbour bridge vote." for i in range(30))
+    longer = body + " An update was added on top of the story later in the day by the editors."
+    items = [("orig", longer, fingerprint(longer)), ("copy", body, fingerprint(body)), ("copy2", body, fingerprint(body))]
+    assert find_copies(items) == {"copy": "orig", "copy2": "orig"}

@@ -1,5 +1,7 @@
 """sumy summaries with the packaged tokenizer: exact sentences on a small article."""
 
+from dataclasses import replace
+
 import pytest
 
 from briefing.models import Article
@@ -84,3 +86,33 @@ def test_default_ensemble_picks_exact_sentences() -> None:
 
 def test_key_sentence_never_starts_with_an_unmet_pronoun() -> None:
     assert not stands_alone("After his Sunday meeting with Egypt’s military ruler Abdul Fattah al-Sisi, he signaled support.")
+
+
+def test_fast_reduction_equals_sumy() -> None:
+    """The vectorised Reduction gives sumy's own ratings, sentence for sentence."""
+    import json
+
+    import numpy as np
+    from sumy.models.dom import ObjectDocumentModel, Paragraph
+
+    from briefing.jsonl import paragraphs_of
+    from briefing.summarize import _MIN_WORDS, build_document, rate, reduction_ratings
+
+    from .conftest import DATA
+
+    rows = [json.loads(line) for line in (DATA / "bbc_news_summary" / "bbc_dev.jsonl").read_text(encoding="utf-8").splitlines()[:80]]
+    for row in rows:
+        document = build_document(paragraphs_of(row["text"]))
+        sentences = [s for s in document.sentences if len(s.words) >= _MIN_WORDS]
+        _, theirs = rate(ObjectDocumentModel([Paragraph(sentences)]), "reduction", 1)
+        ours = reduction_ratings([str(s) for s in sentences])
+        assert np.allclose([theirs.get(s, 0.0) for s in sentences], ours, rtol=0, atol=1e-9)
+
+
+def test_parallel_summaries_equal_serial_ones() -> None:
+    from briefing.summarize import summarize_many
+
+    articles = [a for p in ("000", "001", "002", "003", "004") for a in seed(p)] * 4
+    articles = [replace(a, id=f"{a.id}-{i}") for i, a in enumerate(articles)]
+    assert len(articles) >= 64  # enough to use the process pool
+    assert summarize_many(articles, workers=2) == summarize_many(articles, workers=1)

@@ -7,12 +7,15 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from typing import TYPE_CHECKING
+
 from briefing.config import FeedSource, FilesSource, PageSource
 from briefing.errors import SourceError
 from briefing.models import Document
-from briefing.sources import feeds, pages
 from briefing.sources.files import fetch_files
-from briefing.sources.http import Fetcher, FetchError
+
+if TYPE_CHECKING:  # feedparser, trafilatura and httpx load when a feed or page is fetched
+    from briefing.sources.http import Fetcher
 
 log = logging.getLogger("briefing")
 
@@ -27,24 +30,30 @@ class Fetched:
     http_status: int | None = None
     next_fetch: datetime | None = None  # not before (feed ttl, Cache-Control)
     warnings: list[str] = field(default_factory=list)
+    files_seen: dict[str, tuple[int, int]] = field(default_factory=dict)  # files sources: path -> (size, mtime_ns)
 
 
 def fetch(
     source: FilesSource | FeedSource | PageSource,
     now: datetime,
-    fetcher: Fetcher,
+    fetcher: Fetcher | None,
     state: dict[str, Any] | None = None,
+    known_files: dict[str, tuple[int, int]] | None = None,
 ) -> Fetched:
     """Fetch one source. Raise SourceError (FetchError for HTTP) with a one-line reason."""
     label = source.label or source.name
     if isinstance(source, FilesSource):
-        return Fetched(fetch_files(source, now))
+        documents, seen = fetch_files(source, now, known_files or {})
+        return Fetched(documents, files_seen=seen)
+    assert fetcher is not None
     if isinstance(source, PageSource):
         return _fetch_pages(source, label, now, fetcher)
     return _fetch_feed(source, label, now, fetcher, state or {})
 
 
 def _fetch_feed(source: FeedSource, label: str, now: datetime, fetcher: Fetcher, state: dict[str, Any]) -> Fetched:
+    from briefing.sources import feeds
+
     url = state.get("url") or source.url
     response = fetcher.get(url, etag=state.get("etag"), last_modified=state.get("last_modified"), now=now)
     result = Fetched(
@@ -71,6 +80,8 @@ def _fetch_feed(source: FeedSource, label: str, now: datetime, fetcher: Fetcher,
 
 
 def _page_text(fetcher: Fetcher, url: str, now: datetime, result: Fetched) -> str | None:
+    from briefing.sources import pages
+
     try:
         response = fetcher.get(url, now=now)
         found = pages.extract(pages.decode(response), response.url)
@@ -81,6 +92,8 @@ def _page_text(fetcher: Fetcher, url: str, now: datetime, result: Fetched) -> st
 
 
 def _fetch_pages(source: PageSource, label: str, now: datetime, fetcher: Fetcher) -> Fetched:
+    from briefing.sources import pages
+
     result = Fetched()
     errors = []
     for url in source.urls:
@@ -104,4 +117,4 @@ def backoff(failures: int, minutes: float) -> timedelta:
     return min(timedelta(minutes=minutes * 2 ** max(0, failures - 1)), timedelta(days=1))
 
 
-__all__ = ["Fetched", "fetch", "Fetcher", "FetchError", "backoff", "replace"]
+__all__ = ["Fetched", "fetch", "backoff", "replace"]

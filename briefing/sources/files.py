@@ -19,14 +19,23 @@ def label_for(source: FilesSource, name: str) -> str:
     return source.label or source.name
 
 
-def fetch_files(source: FilesSource, now: datetime) -> list[Document]:
-    """One Document per matching file, in name order. The file's path is its identity."""
+def fetch_files(
+    source: FilesSource, now: datetime, known: dict[str, tuple[int, int]] | None = None
+) -> tuple[list[Document], dict[str, tuple[int, int]]]:
+    """A Document per matching file that is new or changed since `known` (path -> (size, mtime_ns)),
+    in name order, and the (size, mtime_ns) of every file seen. The file's path is its identity."""
     folder = source.path
     if not folder.is_dir():
         raise SourceError(f"source {source.name}: folder {folder} does not exist")
     paths = sorted({p for pattern in source.patterns for p in folder.rglob(pattern) if p.is_file()})
     documents = []
+    seen: dict[str, tuple[int, int]] = {}
     for path in paths:
+        relative = path.relative_to(folder).as_posix()
+        info = path.stat()
+        seen[relative] = (info.st_size, info.st_mtime_ns)
+        if known and known.get(relative) == seen[relative]:
+            continue  # unchanged since the last collect: nothing new in it
         try:
             raw = path.read_bytes()
         except OSError as exc:
@@ -35,7 +44,6 @@ def fetch_files(source: FilesSource, now: datetime) -> list[Document]:
             body = raw.decode("utf-8-sig")
         except UnicodeDecodeError:
             body = raw.decode("cp1252", errors="replace")
-        relative = path.relative_to(folder).as_posix()
         documents.append(
             Document(
                 source=source.name,
@@ -48,4 +56,4 @@ def fetch_files(source: FilesSource, now: datetime) -> list[Document]:
                 fetched=now.astimezone(timezone.utc),
             )
         )
-    return documents
+    return documents, seen

@@ -77,7 +77,7 @@ def split_sentences(paragraph: str) -> list[str]:
 
 
 def _is_abbreviation(text: str, dot: int) -> bool:
-    found = _WORD_BEFORE.search(text, 0, dot)
+    found = _WORD_BEFORE.search(text, max(0, dot - 40), dot)  # only the word before the dot
     if not found:
         return False
     word = found.group(1).lower().strip("'’-")
@@ -97,7 +97,7 @@ _OPENERS_AFTER_ACRONYM = frozenset(
 
 
 def _is_dotted(text: str, dot: int) -> bool:
-    found = _WORD_BEFORE.search(text, 0, dot)
+    found = _WORD_BEFORE.search(text, max(0, dot - 40), dot)
     return bool(found and re.fullmatch(r"(?:[A-Za-z]\.)+[A-Za-z]", found.group(1)))
 
 

@@ -1,0 +1,216 @@
+"""Benchmark briefing against a baseline measured in the same run.
+
+    .venv/bin/python bench/run.py --data ../shared/data [--sizes 1000,10000] [--out bench/results/latest.json]
+
+Builds corpora of real articles from the evaluation data (BBC texts, then AG News items; where the
+data runs out, later copies get a suffix so that nothing is an exact duplicate) and measures:
+
+- `briefing run` end to end over a `files` source holding the corpus, into a fresh store: wall time,
+  CPU time and peak memory (RSS) from /usr/bin/time, and the seconds per stage (`--stats`);
+- the same run again with nothing new;
+- `briefing summarize` throughput with the default configuration, next to the baseline: sumy's own
+  Reduction summarizer (the algorithm the default builds on) on the same articles through sumy's
+  PlaintextParser with a plain regular-expression sentence splitter, in one process;
+- `briefing group` on the largest corpus.
+
+It prints one table and writes the same figures as JSON, so runs can be compared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+
+
+def load_articles(data: Path) -> list[dict[str, str]]:
+    """Real articles: the BBC texts, then AG News title + description."""
+    rows: list[dict[str, str]] = []
+    for path in sorted((data / "bbc_news_summary").glob("*.jsonl")):
+        if "pairs" in path.name:
+            continue
+        for line in path.read_text(encoding="utf-8").splitlines():
+            r = json.loads(line)
+            rows.append({"title": r["title"], "text": r["text"]})
+    for path in sorted((data / "ag_news_topics").glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            r = json.loads(line)
+            rows.append({"title": r["title"], "text": r["text"]})
+    if not rows:
+        sys.exit(f"bench: no articles under {data} (expected bbc_news_summary/*.jsonl)")
+    return rows
+
+
+def corpus(rows: list[dict[str, str]], size: int) -> list[dict[str, str]]:
+    out = []
+    for i in range(size):
+        base = rows[i % len(rows)]
+        copy = i // len(rows)
+        if copy == 0:
+            out.append({"id": f"a{i}", **base})
+        else:  # a later copy: a different title and a last line of its own
+            out.append({"id": f"a{i}", "title": f"{base['title']} (update {copy})",
+                        "text": base["text"] + f"\n\nThis is update {copy} of the story, item {i}."})
+    return out
+
+
+def write_files(articles: list[dict[str, str]], folder: Path) -> None:
+    folder.mkdir(parents=True)
+    for a in articles:
+        (folder / f"{a['id']}.txt").write_text(f"{a['title']}\n\n{a['text']}\n", encoding="utf-8")
+
+
+def write_jsonl(articles: list[dict[str, str]], path: Path) -> None:
+    path.write_text("".join(json.dumps(a) + "\n" for a in articles), encoding="utf-8")
+
+
+def write_config(folder: Path, corpus_dir: Path) -> Path:
+    config = f"""timezone: UTC
+store: {folder / 'state.sqlite3'}
+output_dir: {folder / 'public'}
+site: {{title: Bench, base_url: "http://localhost:8000/"}}
+sources:
+  - {{name: corpus, type: files, path: {corpus_dir}, label: Wire}}
+briefings:
+  - {{name: daily, style: must_reads, title: Daily, schedule: "0 6 * * *", timezone: UTC, stories: 10}}
+email: {{from: "Bench <bench@localhost>", recipients: [reader@example.com], outbox: {folder / 'outbox'}}}
+"""
+    path = folder / "config.yaml"
+    path.write_text(config, encoding="utf-8")
+    return path
+
+
+def timed(command: list[str], cwd: Path) -> dict[str, float]:
+    """Run a command under /usr/bin/time -v: wall and CPU seconds, peak RSS in MB."""
+    started = time.perf_counter()
+    result = subprocess.run(["/usr/bin/time", "-v", *command], cwd=cwd, capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    if result.returncode != 0:
+        sys.exit(f"bench: {' '.join(command)} failed:\n{result.stderr[-2000:]}")
+
+    def field(name: str) -> float:
+        found = re.search(rf"{re.escape(name)}: ([\d.:]+)", result.stderr)
+        return float(found.group(1)) if found else 0.0
+
+    return {
+        "wall_s": round(wall, 3),
+        "cpu_s": round(field("User time (seconds)") + field("System time (seconds)"), 3),
+        "peak_rss_mb": round(field("Maximum resident set size (kbytes)") / 1024, 1),
+    }
+
+
+def measure(python: str, articles: list[dict[str, str]], size: int, work: Path) -> dict[str, object]:
+    folder = work / f"n{size}"
+    corpus_dir = folder / "corpus"
+    write_files(articles, corpus_dir)
+    config = write_config(folder, corpus_dir)
+    briefing = [python, "-m", "briefing"]
+    stats = folder / "stats.json"
+    first = timed([*briefing, "run", "-q", "-c", str(config), "--now", "2014-06-23T06:00", "--stats", str(stats)], ROOT)
+    first["stages"] = json.loads(stats.read_text())["stages"]
+    first["new_articles"] = json.loads(stats.read_text())["new_articles"]
+    again = timed([*briefing, "run", "-q", "-c", str(config), "--now", "2014-06-23T07:00"], ROOT)
+    jsonl = folder / "articles.jsonl"
+    write_jsonl(articles, jsonl)
+    summarize = timed([*briefing, "summarize", str(jsonl), "-o", str(folder / "summaries.jsonl")], ROOT)
+    baseline = timed([python, str(HERE / "baseline_summarize.py"), str(jsonl), str(folder / "baseline.jsonl")], ROOT)
+    return {
+        "size": size,
+        "run": first,
+        "rerun": again,
+        "summarize": {**summarize, "articles_per_s": round(size / summarize["wall_s"], 1)},
+        "baseline_summarize": {**baseline, "articles_per_s": round(size / baseline["wall_s"], 1)},
+        "summarize_speedup": round(baseline["wall_s"] / summarize["wall_s"], 2),
+    }
+
+
+def rouge(python: str, data: Path) -> dict[str, float]:
+    """ROUGE of the default summarizer on the BBC dev set (unchanged by speed work?)."""
+    code = (
+        "import json,sys; from pathlib import Path; from briefing.evaluate import evaluate_summaries, _find;"
+        f"p=_find(Path({str(data)!r})/'bbc_news_summary','*.jsonl',pairs=False);"
+        "r=evaluate_summaries(p, systems=()); print(json.dumps(r))"
+    )
+    out = subprocess.run([python, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    return json.loads(out)["briefing default (ensemble)"]
+
+
+def group(python: str, articles: list[dict[str, str]], work: Path) -> dict[str, float]:
+    jsonl = work / "group.jsonl"
+    write_jsonl(articles, jsonl)
+    return timed([python, "-m", "briefing", "group", str(jsonl), "-o", str(work / "groups.jsonl")], ROOT)
+
+
+def table(results: dict[str, object]) -> str:
+    lines = ["", f"briefing benchmark ({results['cpus']} cores, Python {results['python']})", ""]
+    head = f"{'measure':44s}" + "".join(f"{str(r['size']) + ' articles':>16s}" for r in results["sizes"])  # type: ignore[index]
+    lines.append(head)
+    sizes = results["sizes"]  # type: ignore[assignment]
+
+    def row(name: str, get) -> None:  # type: ignore[no-untyped-def]
+        lines.append(f"{name:44s}" + "".join(f"{get(r):>16}" for r in sizes))
+
+    row("run, new articles: wall s", lambda r: f"{r['run']['wall_s']:.2f}")
+    row("run, new articles: CPU s", lambda r: f"{r['run']['cpu_s']:.2f}")
+    row("run, new articles: peak RSS MB", lambda r: f"{r['run']['peak_rss_mb']:.0f}")
+    row("run, new articles: ms per article", lambda r: f"{1000 * r['run']['wall_s'] / r['size']:.2f}")
+    stages = sorted({s for r in sizes for s in r["run"]["stages"]})
+    for stage in stages:
+        row(f"  {stage} s", lambda r, stage=stage: f"{r['run']['stages'].get(stage, 0):.2f}")
+    row("rerun, nothing new: wall s", lambda r: f"{r['rerun']['wall_s']:.2f}")
+    row("summarize: articles/s (briefing)", lambda r: f"{r['summarize']['articles_per_s']:.0f}")
+    row("summarize: articles/s (baseline sumy)", lambda r: f"{r['baseline_summarize']['articles_per_s']:.0f}")
+    row("summarize: speed-up over the baseline", lambda r: f"{r['summarize_speedup']:.1f}x")
+    g = results.get("group")
+    if g:
+        lines.append(f"{'group ' + str(results['group_size']) + ' articles: wall s / peak RSS MB':44s}{g['wall_s']:>16.2f}{g['peak_rss_mb']:>16.0f}")  # type: ignore[index]
+    if results.get("rouge"):
+        r = results["rouge"]
+        lines.append(f"{'ROUGE-1/2/L of the default (BBC dev)':44s}{r['rouge1']:.4f} / {r['rouge2']:.4f} / {r['rougeL']:.4f}")  # type: ignore[index]
+    if len(sizes) > 1:
+        small, large = sizes[0], sizes[-1]
+        per_small = small["run"]["wall_s"] / small["size"]
+        per_large = large["run"]["wall_s"] / large["size"]
+        lines.append(f"{'cost per article, largest / smallest':44s}{per_large / per_small:>16.2f}")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, required=True, help="the evaluation data folder (../shared/data)")
+    parser.add_argument("--sizes", default="1000,10000", help="corpus sizes, comma separated")
+    parser.add_argument("--out", type=Path, default=HERE / "results" / "latest.json")
+    parser.add_argument("--python", default=sys.executable, help="the interpreter with briefing installed")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    rows = load_articles(args.data)
+    work = Path(tempfile.mkdtemp(prefix="briefing-bench-"))
+    try:
+        results: dict[str, object] = {
+            "cpus": os.cpu_count(),
+            "python": sys.version.split()[0],
+            "sizes": [measure(args.python, corpus(rows, n), n, work) for n in sizes],
+        }
+        results["group_size"] = max(sizes)
+        results["group"] = group(args.python, corpus(rows, max(sizes)), work)
+        results["rouge"] = rouge(args.python, args.data)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2), encoding="utf-8")
+    print(table(results))
+    print(f"\nwritten to {args.out}")
+
+
+if __name__ == "__main__":
+    main()
