@@ -190,6 +190,8 @@ def _store_fetch(
 
 def summarize_new(config: Config, store: Store, articles: Sequence[Article]) -> dict[str, Summary]:
     """Summaries of these articles, computed once per text and cached in the store."""
+    if not articles:
+        return {}  # (and sumy, which imports all of nltk, is not loaded for nothing)
     algorithm, count = config.summarizer.algorithm, config.summarizer.sentences
     from briefing.summarize import summarize_many
 

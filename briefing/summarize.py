@@ -20,30 +20,22 @@ from typing import Any
 import numpy as np
 from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence
 from sumy.nlp.stemmers import Stemmer
-from sumy.summarizers.edmundson import EdmundsonSummarizer
-from sumy.summarizers.kl import KLSummarizer
-from sumy.summarizers.lex_rank import LexRankSummarizer
-from sumy.summarizers.lsa import LsaSummarizer
-from sumy.summarizers.luhn import LuhnSummarizer
-from sumy.summarizers.random import RandomSummarizer
-from sumy.summarizers.reduction import ReductionSummarizer
-from sumy.summarizers.sum_basic import SumBasicSummarizer
-from sumy.summarizers.text_rank import TextRankSummarizer
 from sumy.utils import get_stop_words
 
 from briefing.models import Article, ScoredSentence, Summary
 from briefing.text.sentences import SumyTokenizer, split_sentences, split_words
 
-ALGORITHMS: dict[str, type] = {
-    "textrank": TextRankSummarizer,
-    "lexrank": LexRankSummarizer,
-    "lsa": LsaSummarizer,
-    "luhn": LuhnSummarizer,
-    "edmundson": EdmundsonSummarizer,
-    "sumbasic": SumBasicSummarizer,
-    "kl": KLSummarizer,
-    "reduction": ReductionSummarizer,
-    "random": RandomSummarizer,
+# sumy's summarizers by name, imported on first use (some pull in scipy.stats through nltk).
+ALGORITHMS: dict[str, str] = {
+    "textrank": "sumy.summarizers.text_rank:TextRankSummarizer",
+    "lexrank": "sumy.summarizers.lex_rank:LexRankSummarizer",
+    "lsa": "sumy.summarizers.lsa:LsaSummarizer",
+    "luhn": "sumy.summarizers.luhn:LuhnSummarizer",
+    "edmundson": "sumy.summarizers.edmundson:EdmundsonSummarizer",
+    "sumbasic": "sumy.summarizers.sum_basic:SumBasicSummarizer",
+    "kl": "sumy.summarizers.kl:KLSummarizer",
+    "reduction": "sumy.summarizers.reduction:ReductionSummarizer",
+    "random": "sumy.summarizers.random:RandomSummarizer",
 }
 _TOKENIZER = SumyTokenizer()
 _MIN_WORDS = 4  # shorter fragments ("Why?", "That...sounded pretty decisive.") are never chosen
@@ -58,14 +50,17 @@ _DEPENDENT_START = re.compile(
 @lru_cache(maxsize=16)
 def _summarizer(name: str) -> Any:
     try:
-        cls = ALGORITHMS[name]
+        module, _, name_in_module = ALGORITHMS[name].partition(":")
     except KeyError:
         raise ValueError(f"unknown sumy algorithm {name!r}; choose ensemble or one of {', '.join(ALGORITHMS)}") from None
+    import importlib
+
+    cls = getattr(importlib.import_module(module), name_in_module)
     stop_words = get_stop_words("english")
     summarizer = cls(Stemmer("english"))
     if hasattr(summarizer, "stop_words"):
         summarizer.stop_words = stop_words
-    if isinstance(summarizer, EdmundsonSummarizer):
+    if name == "edmundson":
         summarizer.null_words = stop_words
         summarizer.bonus_words = ("said", "announced", "will", "first", "new")
         summarizer.stigma_words = ("reportedly", "allegedly", "perhaps", "maybe")
@@ -192,9 +187,9 @@ def reduction_ratings(sentences: Sequence[str], tokens: Sequence[Sequence[str]] 
     n = len(sentences)
     if not vocabulary:
         return np.zeros(n)
-    counts = np.zeros((n, len(vocabulary)))
-    for i, ids in enumerate(stemmed):
-        np.add.at(counts[i], ids, 1.0)
+    width = len(vocabulary)
+    flat = np.fromiter((i * width + j for i, ids in enumerate(stemmed) for j in ids), dtype=np.int64)
+    counts = np.bincount(flat, minlength=n * width).reshape(n, width).astype(float)
     shared = counts @ counts.T
     lengths = np.array([len(ids) for ids in stemmed], dtype=float)
     logs = np.log(np.maximum(lengths, 1.0))
@@ -225,10 +220,9 @@ def fast_ensemble_scores(
     if w.get("reduction"):
         total += w["reduction"] * percentiles(reduction_ratings(sentences, words))
     if w.get("frequency"):
-        counts = Counter(x for ws in words for x in ws if x not in _STOP)
-        freq = np.array([
-            sum(counts[x] for x in ws if x not in _STOP) / max(1, sum(1 for x in ws if x not in _STOP)) for ws in words
-        ])
+        content = [[x for x in ws if x not in _STOP] for ws in words]
+        counts = Counter(x for ws in content for x in ws)
+        freq = np.array([sum(map(counts.__getitem__, ws)) / max(1, len(ws)) for ws in content])
         total += w["frequency"] * percentiles(freq)
     if w.get("title"):
         title_words = {x.lower() for x in split_words(title)}
@@ -320,11 +314,19 @@ def stands_alone(sentence: str) -> bool:
     return True
 
 
-_PARALLEL_FROM = 64  # fewer articles than this are summarized in the calling process
+_PARALLEL_FROM = 200  # fewer articles than this are summarized in the calling process (a pool costs ~0.1 s)
 
 
 def _summarize_task(job: tuple[Article, str, int]) -> Summary:
     return summarize(*job)
+
+
+def _one_blas_thread() -> None:
+    """Sentence matrices are tiny: BLAS threads only fight over the cores (measured: twice the CPU
+    for the same wall time), so each summarizing process does its algebra on one thread."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1, user_api="blas")
 
 
 def summarize_many(
@@ -335,7 +337,13 @@ def summarize_many(
     jobs = list(zip(articles, [algorithm] * len(articles), counts))
     workers = workers or os.cpu_count() or 1
     if workers == 1 or len(jobs) < _PARALLEL_FROM:
-        return [_summarize_task(job) for job in jobs]
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=1, user_api="blas"):
+            return [_summarize_task(job) for job in jobs]
+    # load the stemmer and stop words before forking, so no worker imports them again
+    _stem("warm")
+    _summarizer(algorithm if algorithm in ALGORITHMS else "reduction")
     context = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_one_blas_thread) as pool:
         return list(pool.map(_summarize_task, jobs, chunksize=max(1, len(jobs) // (workers * 8))))
