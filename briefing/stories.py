@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from briefing.dedupe import find_duplicates, is_near_duplicate_sentence
-from briefing.models import Article, Attributed, Story, Summary, Topic
+from briefing.models import Article, Attributed, Story, Summary
 
 
 @dataclass(frozen=True)
@@ -426,11 +426,3 @@ def label_topics(stories: Sequence[Story]) -> list[Story]:
         label = best[:1].upper() + best[1:]
         out.append(replace(story, topic=label))
     return out
-
-
-def topics_of(stories: Sequence[Story]) -> list[Topic]:
-    """Stories under their topic labels, topics in the order of their best story."""
-    order: dict[str, list[Story]] = {}
-    for story in stories:
-        order.setdefault(story.topic, []).append(story)
-    return [Topic(label, tuple(group)) for label, group in order.items()]

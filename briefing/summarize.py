@@ -115,50 +115,6 @@ ENSEMBLE_WEIGHTS = {"reduction": 1.0, "frequency": 0.8, "title": 0.2}
 _STOP = frozenset(get_stop_words("english"))
 
 
-def _percentiles(values: list[float]) -> list[float]:
-    order = sorted(range(len(values)), key=lambda i: (values[i], -i))
-    out = [0.0] * len(values)
-    for rank, i in enumerate(order):
-        out[i] = rank / max(1, len(values) - 1)
-    return out
-
-
-def ensemble_scores(
-    document: ObjectDocumentModel, title: str, weights: dict[str, float] | None = None
-) -> dict[Any, float]:
-    """A score for every sentence of `document` from sumy's own ratings plus headline and length priors."""
-    w = ENSEMBLE_WEIGHTS if weights is None else weights
-    sentences = list(document.sentences)
-    total = [0.0] * len(sentences)
-
-    def add(weight: float, values: list[float]) -> None:
-        if weight:
-            for i, p in enumerate(_percentiles(values)):
-                total[i] += weight * p
-
-    for name in ("reduction", "textrank"):
-        if w.get(name):
-            _, ratings = rate(document, name, 1)
-            add(w[name], [ratings.get(s, 0.0) for s in sentences])
-    if w.get("frequency"):
-        # Average document frequency of a sentence's content words (SumBasic's first pass, without
-        # stemming: on the BBC dev set unstemmed counts rank sentences better than sumy's stemmed ones).
-        words = [[x.lower() for x in split_words(str(s))] for s in sentences]
-        counts = Counter(x for ws in words for x in ws if x not in _STOP)
-        add(w["frequency"], [
-            sum(counts[x] for x in ws if x not in _STOP) / max(1, sum(1 for x in ws if x not in _STOP)) for ws in words
-        ])
-    if w.get("title"):
-        title_words = {x.lower() for x in split_words(title)}
-        if title_words:
-            for i, s in enumerate(sentences):
-                shared = len(title_words & {x.lower() for x in split_words(str(s))})
-                total[i] += w["title"] * shared / len(title_words)
-    if w.get("length"):
-        add(w["length"], [float(len(s.words)) for s in sentences])
-    return {s: total[i] for i, s in enumerate(sentences)}
-
-
 _STEMS: dict[str, str] = {}
 _SNOWBALL = Stemmer("english")
 
@@ -205,7 +161,8 @@ def fast_ensemble_scores(
     weights: dict[str, float] | None = None,
     tokens: Sequence[Sequence[str]] | None = None,
 ) -> np.ndarray:
-    """`ensemble_scores` on plain sentence strings, without building sumy's document objects."""
+    """A score for every sentence: Reduction's rating and the word-frequency prior as within-article
+    rank percentiles, plus the headline prior, weighted by ENSEMBLE_WEIGHTS."""
     w = ENSEMBLE_WEIGHTS if weights is None else weights
     n = len(sentences)
     words = tokens if tokens is not None else [[x.lower() for x in split_words(s)] for s in sentences]
@@ -244,10 +201,6 @@ def summarize(article: Article, algorithm: str = "ensemble", count: int = 3) -> 
         return Summary(article.id, (), None)
     if len(eligible) <= count:
         picked, scores = eligible, {s: 1.0 for s in eligible}
-    elif algorithm == "ensemble":
-        document = ObjectDocumentModel([Paragraph(eligible)])
-        scores = ensemble_scores(document, article.title)
-        picked = sorted(eligible, key=lambda s: -scores[s])[:count]
     else:
         document = ObjectDocumentModel([Paragraph(eligible)])
         picked, scores = rate(document, algorithm, count)

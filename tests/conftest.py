@@ -100,6 +100,17 @@ def seed_config(tmp_path: Path, **overrides: Any) -> dict[str, Any]:
     return raw
 
 
+def seed_config_in(root: Path, **site: Any) -> Config:
+    """The embedded default with its store, outputs and outbox all inside `root`, written there and loaded."""
+    raw = seed_config(root)
+    raw.update(store=str(root / "state.sqlite3"), output_dir=str(root / "public"))
+    raw["email"]["outbox"] = str(root / "outbox")
+    raw["site"].update(site)
+    path = root / "config.yaml"
+    path.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    return config_module.load(path)
+
+
 @pytest.fixture
 def write_config(tmp_path: Path) -> Callable[..., Path]:
     def write(raw: dict[str, Any] | None = None, **overrides: Any) -> Path:

@@ -6,15 +6,13 @@ import email
 import os
 import re
 from email import policy
-from pathlib import Path
 
 import pytest
 
-from briefing import config as config_module
 from briefing.pipeline import run
 
 from . import browser
-from .conftest import NOW, ROOT, seed_config
+from .conftest import NOW, ROOT, seed_config_in
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
 SCREENSHOTS = ROOT / "docs" / "screenshots"
@@ -22,14 +20,8 @@ SCREENSHOTS = ROOT / "docs" / "screenshots"
 
 @pytest.fixture(scope="module")
 def emails(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    import yaml
-
     root = tmp_path_factory.mktemp("html")
-    raw = seed_config(root)
-    raw.update(store=str(root / "s.sqlite3"), output_dir=str(root / "public"))
-    raw["email"]["outbox"] = str(root / "outbox")
-    (root / "config.yaml").write_text(yaml.safe_dump(raw), encoding="utf-8")
-    run(config_module.load(root / "config.yaml"), NOW)
+    run(seed_config_in(root), NOW)
     out = {}
     for path in (root / "outbox").glob("*/*.eml"):
         msg = email.message_from_bytes(path.read_bytes(), policy=policy.default)

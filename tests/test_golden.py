@@ -45,18 +45,10 @@ def read(root: Path, spec: str) -> str:
 
 @pytest.fixture(scope="module")
 def produced(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    import yaml
-
-    from briefing import config as config_module
-
-    from .conftest import seed_config
+    from .conftest import seed_config_in
 
     root = tmp_path_factory.mktemp("golden")
-    raw = seed_config(root)
-    raw.update(store=str(root / "state.sqlite3"), output_dir=str(root / "public"))
-    raw["email"]["outbox"] = str(root / "outbox")
-    (root / "config.yaml").write_text(yaml.safe_dump(raw), encoding="utf-8")
-    run(config_module.load(root / "config.yaml"), NOW)
+    run(seed_config_in(root), NOW)
     return root
 
 

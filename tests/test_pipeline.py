@@ -132,20 +132,14 @@ def test_new_file_is_published_in_the_next_slot_only(tmp_path: Path, write_confi
 
 
 def test_outputs_are_deterministic(tmp_path: Path, write_config) -> None:
-    from .conftest import seed_config
+
+    from .conftest import seed_config_in
 
     results = []
     for name in ("one", "two"):
         root = tmp_path / name
         root.mkdir()
-        raw = seed_config(root)
-        raw.update(store=str(root / "s.sqlite3"), output_dir=str(root / "public"))
-        raw["email"]["outbox"] = str(root / "outbox")
-        path = root / "config.yaml"
-        import yaml
-
-        path.write_text(yaml.safe_dump(raw), encoding="utf-8")
-        run(config_module.load(path), NOW)
+        run(seed_config_in(root), NOW)
         results.append({p.relative_to(root): p.read_bytes() for p in root.rglob("*") if p.is_file() and p.suffix in (".xml", ".html", ".eml")})
     assert results[0].keys() == results[1].keys()
     assert results[0] == results[1]

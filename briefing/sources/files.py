@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import fnmatch
 from datetime import datetime, timezone
-from pathlib import Path
 
 from briefing.config import FilesSource
 from briefing.errors import SourceError

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from datetime import datetime
 
@@ -122,7 +121,3 @@ def also_in(story: Story) -> tuple[str, ...]:
         if a.label != story.lead.label and a.label not in seen:
             seen.append(a.label)
     return tuple(seen)
-
-
-def story_hash(article_ids: list[str]) -> str:
-    return hashlib.sha1(",".join(sorted(article_ids)).encode()).hexdigest()[:12]
