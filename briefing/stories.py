@@ -20,6 +20,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import re
@@ -67,20 +68,11 @@ def _stem(word: str) -> str:
     return str(_STEMMER(word))
 
 
-def _stop_words() -> frozenset[str]:
+@functools.lru_cache(maxsize=1)
+def _stop() -> frozenset[str]:
     from sumy.utils import get_stop_words
 
     return frozenset(get_stop_words("english"))
-
-
-_STOP_CACHE: frozenset[str] | None = None
-
-
-def _stop() -> frozenset[str]:
-    global _STOP_CACHE
-    if _STOP_CACHE is None:
-        _STOP_CACHE = _stop_words()
-    return _STOP_CACHE
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?|\d+[\w.]*")
 _CHUNK = 2048  # rows of the similarity matrix computed at once
 
