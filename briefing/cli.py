@@ -18,8 +18,7 @@ from zoneinfo import ZoneInfo
 
 from briefing import __version__, config as config_module
 from briefing.errors import BriefingError, ConfigError
-from briefing.pipeline import RunReport, run
-from briefing.lock import RunLock
+from briefing.pipeline import RunReport, locked_store, run
 from briefing.store import Store
 
 EXAMPLES = """examples:
@@ -190,12 +189,8 @@ def _collect(args: argparse.Namespace) -> int:
 
     config = config_module.load(args.config)
     now = parse_now(args.now, config.timezone)
-    with RunLock(config.store):
-        store = Store(config.store)
-        try:
-            reports = collect(config, store, now)
-        finally:
-            store.close()
+    with locked_store(config) as store:
+        reports = collect(config, store, now)
     if not args.quiet:
         _print_report(RunReport(sources=reports, report_after=config.fetch.report_after_failures), Path.cwd())
     return 0
@@ -264,7 +259,7 @@ def _preview(args: argparse.Namespace) -> int:
     import sqlite3
     import tempfile
 
-    from briefing.pipeline import _links, collect, compose_edition
+    from briefing.pipeline import collect, compose_edition, links_for
     from briefing.render import Renderer
 
     config = config_module.load(args.config)
@@ -295,7 +290,7 @@ def _preview(args: argparse.Namespace) -> int:
         shutil.rmtree(folder, ignore_errors=True)
         return 0
     renderer = Renderer(config.templates)
-    links = _links(config, briefing, edition)
+    links = links_for(config, briefing, edition)
     (folder / "email.html").write_text(renderer.email_html(edition, links), encoding="utf-8")
     (folder / "email.txt").write_text(renderer.email_text(edition, links), encoding="utf-8")
     (folder / "index.html").write_text(renderer.archive_page(edition, links), encoding="utf-8")
@@ -328,12 +323,8 @@ def _schedule(args: argparse.Namespace) -> int:
     def collect_job() -> None:
         now = datetime.now(timezone.utc)
         try:
-            with RunLock(config.store):
-                store = Store(config.store)
-                try:
-                    new = sum(r.new for r in collect(config, store, now))
-                finally:
-                    store.close()
+            with locked_store(config) as store:
+                new = sum(r.new for r in collect(config, store, now))
             log.warning("collect: %d new article(s)", new)
         except LockedError as exc:
             log.warning("collect skipped: %s", exc)
@@ -345,13 +336,9 @@ def _schedule(args: argparse.Namespace) -> int:
         briefing = next(b for b in config.briefings if b.name == name)
         slot = slot or scheduler.last_slot(briefing, now) or now
         try:
-            with RunLock(config.store):
-                store = Store(config.store)
-                try:
-                    collect(config, store, now)
-                    report = publish(config, store, briefing, now, renderer, slot=slot)
-                finally:
-                    store.close()
+            with locked_store(config) as store:
+                collect(config, store, now)
+                report = publish(config, store, briefing, now, renderer, slot=slot)
             log.warning("%s: %s", name, f"published {report.edition.id}" if report.edition else report.message)
         except LockedError as exc:
             log.warning("publish %s skipped: %s", name, exc)
@@ -464,15 +451,23 @@ def _sources(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(rows, indent=2, ensure_ascii=False))
         return 0
-    header = ("NAME", "TYPE", "STATUS", "ARTICLES", "FAILURES", "LAST CHECKED", "LAST ERROR")
-    table = [header] + [
-        (r["name"], r["type"], r["status"], str(r["articles"]), str(r["failures"]), (r["last_checked"] or "never")[:16], r["last_error"] or "")
-        for r in rows
-    ]
+    _print_table(
+        ("NAME", "TYPE", "STATUS", "ARTICLES", "FAILURES", "LAST CHECKED", "LAST ERROR"),
+        [
+            (r["name"], r["type"], r["status"], str(r["articles"]), str(r["failures"]),
+             (r["last_checked"] or "never")[:16], r["last_error"] or "")
+            for r in rows
+        ],
+    )
+    return 0
+
+
+def _print_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    """Columns padded to their widest cell; the last column (an error message) is left unpadded."""
+    table = [header, *rows]
     widths = [max(len(row[i]) for row in table) for i in range(len(header) - 1)]
     for row in table:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + "  " + row[-1])
-    return 0
 
 
 DELIVERY_FIELDS = ("edition_id", "briefing", "recipient", "status", "attempts", "next_attempt", "message_id", "last_error")
@@ -492,14 +487,14 @@ def _deliveries(args: argparse.Namespace) -> int:
     if not rows:
         print("No deliveries pending or failed." if not args.all else "No deliveries yet.")
         return 0
-    header = ("EDITION", "RECIPIENT", "STATUS", "TRIES", "NEXT ATTEMPT", "LAST ERROR")
-    table = [header] + [
-        (r["edition_id"], r["recipient"], r["status"], str(r["attempts"]), (r["next_attempt"] or "")[:16], r["last_error"] or "")
-        for r in rows
-    ]
-    widths = [max(len(row[i]) for row in table) for i in range(len(header) - 1)]
-    for row in table:
-        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + "  " + row[-1])
+    _print_table(
+        ("EDITION", "RECIPIENT", "STATUS", "TRIES", "NEXT ATTEMPT", "LAST ERROR"),
+        [
+            (r["edition_id"], r["recipient"], r["status"], str(r["attempts"]), (r["next_attempt"] or "")[:16],
+             r["last_error"] or "")
+            for r in rows
+        ],
+    )
     return 0
 
 

@@ -277,7 +277,8 @@ def publish(
     return report
 
 
-def _links(config: Config, briefing: Briefing, edition: Edition) -> Links:
+def links_for(config: Config, briefing: Briefing, edition: Edition) -> Links:
+    """The absolute URLs an edition's outputs point to."""
     base = config.site.base_url
     rss_url, _ = archive.feed_urls(base, briefing.name)
     return Links(
@@ -300,7 +301,7 @@ def _publish_edition(
     now: datetime,
     report: PublishReport,
 ) -> None:
-    links = _links(config, briefing, edition)
+    links = links_for(config, briefing, edition)
     # 1. the archive page of this edition and the briefing's index
     page = archive.edition_path(config.output_dir, briefing.name, edition.id)
     write_atomic(page, renderer.archive_page(edition, links))
@@ -344,7 +345,7 @@ def write_feeds(config: Config, store: Store, briefing: Briefing, renderer: Rend
         return []
     entries = []
     for e in editions:
-        links = _links(config, briefing, e)
+        links = links_for(config, briefing, e)
         entries.append(
             FeedEntry(e, links.edition_url, renderer.feed_html(e, links), _plain_summary(e), renderer.email_text(e, links))
         )
@@ -399,7 +400,7 @@ def deliver(
         SmtpSettings(smtp.host, smtp.port, smtp.security, smtp.username, smtp.password(), smtp.timeout) if smtp else None
     )
     retry = config.email.retry
-    base_links = _links(config, briefing, edition)
+    base_links = links_for(config, briefing, edition)
     for row in pending:
         recipient = row["recipient"]
         links = replace(base_links, unsubscribe_url=personal_link(config.email.unsubscribe_url, recipient))
@@ -462,17 +463,24 @@ def run(
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     say = progress or (lambda message: None)
+    with locked_store(config) as store:
+        renderer = Renderer(config.templates)
+        say(f"collecting {len(config.sources)} source(s)")
+        report = RunReport(sources=collect(config, store, now), report_after=config.fetch.report_after_failures)
+        for briefing in config.briefings:
+            if briefings and briefing.name not in briefings:
+                continue
+            say(f"publishing {briefing.name}")
+            report.published.append(publish(config, store, briefing, now, renderer))
+        return report
+
+
+@contextlib.contextmanager
+def locked_store(config: Config) -> Iterator[Store]:
+    """The store, opened under the run lock (LockedError at once if another run holds it), closed after."""
     with RunLock(config.store):
         store = Store(config.store)
         try:
-            renderer = Renderer(config.templates)
-            say(f"collecting {len(config.sources)} source(s)")
-            report = RunReport(sources=collect(config, store, now), report_after=config.fetch.report_after_failures)
-            for briefing in config.briefings:
-                if briefings and briefing.name not in briefings:
-                    continue
-                say(f"publishing {briefing.name}")
-                report.published.append(publish(config, store, briefing, now, renderer))
-            return report
+            yield store
         finally:
             store.close()

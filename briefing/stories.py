@@ -82,13 +82,10 @@ def _tokens(text: str) -> list[str]:
     return [_stem(w.lower()) for w in _WORD.findall(text) if w.lower() not in stop and len(w) > 1]
 
 
-def vectorize(texts: Sequence[str], titles: Sequence[str], char_weight: float) -> csr_matrix:
-    """Rows of unit length: word TF-IDF of `texts` joined with character n-gram TF-IDF of `titles`."""
-    return _vectorize(texts, titles, char_weight)[0]
-
-
-def _vectorize(texts: Sequence[str], titles: Sequence[str], char_weight: float) -> tuple[csr_matrix, csr_matrix]:
-    """(vectors, binary word occurrence matrix)."""
+def _vectorize(
+    texts: Sequence[str], titles: Sequence[str], char_weight: float
+) -> tuple[csr_matrix, csr_matrix, csr_matrix]:
+    """(vectors, binary word occurrence matrix, word-only vectors of unit length)."""
     from scipy.sparse import csr_matrix, hstack
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.preprocessing import normalize
@@ -101,13 +98,14 @@ def _vectorize(texts: Sequence[str], titles: Sequence[str], char_weight: float) 
     except ValueError:  # no usable words at all
         matrix = csr_matrix((len(texts), 1))
         present = csr_matrix((len(texts), 1), dtype=np.float32)
+    words_only = csr_matrix(matrix)
     if char_weight:
         chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, min_df=2 if len(titles) >= 50 else 1)
         try:
             matrix = hstack([matrix, char_weight * normalize(chars.fit_transform([t.lower() for t in titles]))])
         except ValueError:
             pass
-    return normalize(csr_matrix(matrix)), present
+    return normalize(csr_matrix(matrix)), present, words_only
 
 
 def cluster(
@@ -117,12 +115,18 @@ def cluster(
     params: Clustering = DEFAULT_CLUSTERING,
 ) -> list[int]:
     """A story number for each item (numbered by first appearance)."""
+    return _cluster(_vectorize(texts, titles, params.char_weight), texts, hours, params)
+
+
+def _cluster(
+    vectors: tuple[csr_matrix, csr_matrix, csr_matrix], texts: Sequence[str], hours: Sequence[float | None], params: Clustering
+) -> list[int]:
     import networkx as nx
 
     n = len(texts)
     if n <= 1:
         return [0] * n
-    matrix, present = _vectorize(texts, titles, params.char_weight)
+    matrix, present, _ = vectors
     times = np.array([np.nan if h is None else h for h in hours], dtype=float)
     graph = nx.Graph()
     graph.add_nodes_from(range(n))
@@ -200,12 +204,9 @@ def group_stories(
     # Louvain's result depends on the order of the nodes: give it one that depends only on the
     # articles themselves (time, then headline), never on how the caller happened to list them.
     originals = sorted((a for a in articles if a.id not in copies), key=_canonical_order)
-    labels = cluster(
-        [_story_text(a, summaries.get(a.id)) for a in originals],
-        [a.title for a in originals],
-        [_hours(a) for a in originals],
-        params,
-    )
+    texts = [_story_text(a, summaries.get(a.id)) for a in originals]
+    vectors = _vectorize(texts, [a.title for a in originals], params.char_weight)
+    labels = _cluster(vectors, texts, [_hours(a) for a in originals], params)
     groups: dict[int, list[Article]] = {}
     for article, label in zip(originals, labels):
         groups.setdefault(label, []).append(article)
@@ -213,7 +214,7 @@ def group_stories(
     folded: dict[str, list[Article]] = {}
     for copy_id, original_id in copies.items():
         folded.setdefault(original_id, []).append(by_id[copy_id])
-    centrality = _centrality(originals, summaries, labels)
+    centrality = _centrality(vectors[2], labels)
     stories = []
     for label, members in groups.items():
         lead = min(members, key=_lead_key)
@@ -235,11 +236,10 @@ def group_stories(
     return label_topics(stories)
 
 
-def _centrality(articles: Sequence[Article], summaries: Mapping[str, Summary], labels: Sequence[int]) -> dict[int, float]:
-    """Similarity of each story's centroid to the centroid of the whole day's news."""
-    if len(articles) < 2:
+def _centrality(matrix: csr_matrix, labels: Sequence[int]) -> dict[int, float]:
+    """Similarity of each story's centroid to the centroid of the whole day's news (word vectors)."""
+    if matrix.shape[0] < 2:
         return {}
-    matrix = vectorize([_story_text(a, summaries.get(a.id)) for a in articles], [a.title for a in articles], 0.0)
     overall = np.asarray(matrix.mean(axis=0)).ravel()
     overall /= np.linalg.norm(overall) or 1.0
     out: dict[int, float] = {}

@@ -294,9 +294,10 @@ def summarize_many(
 
         with threadpool_limits(limits=1, user_api="blas"):
             return [_summarize_task(job) for job in jobs]
-    # load the stemmer and stop words before forking, so no worker imports them again
+    # load the stemmer (and a stock summarizer) before forking, so no worker imports them again
     _stem("warm")
-    _summarizer(algorithm if algorithm in ALGORITHMS else "reduction")
+    if algorithm in ALGORITHMS:
+        _summarizer(algorithm)
     context = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
     with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_one_blas_thread) as pool:
         return list(pool.map(_summarize_task, jobs, chunksize=max(1, len(jobs) // (workers * 8))))
