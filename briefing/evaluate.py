@@ -5,12 +5,19 @@ The data folder is laid out like the project's evaluation data (nothing of it sh
     DATA_DIR/bbc_news_summary/*.jsonl              articles with reference_summary_sentences
     DATA_DIR/bbc_news_summary/*pairs*.jsonl        silver duplicate pairs (id_a, id_b, silver_label)
     DATA_DIR/uci_news_aggregator_stories/*.jsonl   headlines with gold story ids
+    DATA_DIR/ag_news_topics/*.jsonl                short feed items (title + description), no stories
 
 Summaries: ROUGE-1/2/L F1 (rouge-score, stemming on) against the reference with k = the number of
 reference sentences, for the default configuration, lead-k and every stock sumy algorithm, all
 measured in the same run on the same sentences. Stories: B-cubed precision/recall/F1, ARI and NMI of
 `briefing group`'s story against the gold ids, next to TF-IDF average-link clustering. Duplicates:
 precision and recall of `briefing group`'s duplicate_of pairs against the silver near-duplicate pairs.
+
+Mixed stream (stories must be events, not feeds): the UCI stories with their timestamps plus every
+AG News item as a story of its own, each AG category one source named after it, the AG times drawn
+at random (fixed seed) over the UCI time range. Reported: B-cubed on the mix, B-cubed of the UCI
+items within the mix, and the share of AG items put in a story with another AG item ("glued").
+One edition of BBC articles (one source, no times): the sizes of the stories it forms.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +52,10 @@ class Results:
     story_count: int = 0
     duplicates: dict[str, float] = field(default_factory=dict)
     duplicate_set: str = ""
+    mixed: dict[str, float] = field(default_factory=dict)
+    mixed_set: str = ""
+    edition: dict[str, Any] = field(default_factory=dict)
+    edition_set: str = ""
     seconds: dict[str, float] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
@@ -169,6 +181,59 @@ def evaluate_duplicates(articles_path: Path, pairs_path: Path) -> dict[str, floa
     }
 
 
+MIX_SEED = 14
+
+
+def mixed_stream(uci: Path, ag: Path, *, seed: int = MIX_SEED, limit: int | None = None) -> tuple[list[Record], list[str]]:
+    """The UCI stories plus every AG item as a singleton (AG category = source, random UCI-range times); gold ids."""
+    import random
+    from dataclasses import replace
+
+    stories = _with_sources(read_articles(uci, need_text=False)[:limit])
+    singles = read_articles(ag, need_text=False)[:limit]
+    times = [r.article.published for r in stories if r.article.published]
+    if not times:
+        raise BriefingError(f"{uci}: the stories carry no 'published' times")
+    start, span = min(times), (max(times) - min(times)).total_seconds()
+    rng = random.Random(seed)
+    spread = []
+    for r in singles:
+        category = str(r.raw.get("category") or "ag")
+        when = start + timedelta(seconds=rng.uniform(0, span))
+        spread.append(replace(r, article=replace(r.article, source=category, label=category, published=when)))
+    records = sorted([*stories, *spread], key=lambda r: (r.article.published or start, r.article.id))
+    gold = [str(r.raw["story"]) if "story" in r.raw else f"single:{r.article.id}" for r in records]
+    return records, gold
+
+
+def evaluate_mixed(uci: Path, ag: Path, *, seed: int = MIX_SEED, limit: int | None = None) -> dict[str, float]:
+    records, gold = mixed_stream(uci, ag, seed=seed, limit=limit)
+    predicted = [row["story"] for row in group_records(records)]
+    single = [g.startswith("single:") for g in gold]
+    p, r, f = bcubed(predicted, gold)
+    inner = [(pr, g) for pr, g, s in zip(predicted, gold, single) if not s]
+    _, _, uci_f = bcubed([x for x, _ in inner], [g for _, g in inner])
+    singles_per_story = Counter(pr for pr, s in zip(predicted, single) if s)
+    glued = sum(1 for pr, s in zip(predicted, single) if s and singles_per_story[pr] > 1)
+    return {
+        "precision": p, "recall": r, "f1": f, "uci_f1": uci_f,
+        "glued": glued / max(1, sum(single)),
+        "items": float(len(records)), "singletons": float(sum(single)), "clusters": float(len(set(predicted))),
+    }
+
+
+def evaluate_edition(path: Path, *, limit: int | None = None) -> dict[str, Any]:
+    """Group a set of articles as one edition of one source (no times) and describe the story sizes."""
+    from dataclasses import replace
+
+    records = [replace(r, article=replace(r.article, source="edition", label="Edition")) for r in read_articles(path, need_text=True)[:limit]]
+    sizes = sorted(Counter(row["story"] for row in group_records(records)).values(), reverse=True)
+    return {
+        "articles": len(records), "stories": len(sizes), "largest": sizes[0] if sizes else 0,
+        "alone": sum(1 for s in sizes if s == 1), "sizes": dict(sorted(Counter(sizes).items())),
+    }
+
+
 def evaluate(data_dir: Path, *, limit: int | None = None, baselines: bool = True) -> Results:
     """Every measurement whose data is present under `data_dir`."""
     if not data_dir.is_dir():
@@ -189,6 +254,17 @@ def evaluate(data_dir: Path, *, limit: int | None = None, baselines: bool = True
         results.stories = evaluate_stories(uci, baseline=baselines, limit=limit)
         results.story_set, results.story_count = str(uci), min(limit or 10**9, sum(1 for _ in read_lines(uci)))
         results.seconds["stories"] = time.perf_counter() - started
+    ag = _find(data_dir / "ag_news_topics", "*.jsonl", pairs=False)
+    if uci and ag:
+        started = time.perf_counter()
+        results.mixed = evaluate_mixed(uci, ag, limit=limit)
+        results.mixed_set = f"{uci} + {ag}"
+        results.seconds["mixed"] = time.perf_counter() - started
+    if bbc:
+        started = time.perf_counter()
+        results.edition = evaluate_edition(bbc, limit=limit)
+        results.edition_set = str(bbc)
+        results.seconds["edition"] = time.perf_counter() - started
     if bbc and pairs:
         started = time.perf_counter()
         results.duplicates = evaluate_duplicates(bbc, pairs)
@@ -211,6 +287,18 @@ def format_table(results: Results) -> str:
             lines.append(
                 f"  {name:28s} {m['precision']:7.4f} {m['recall']:7.4f} {m['f1']:7.4f} {m['ari']:7.4f} {m['nmi']:7.4f} {int(m['clusters']):8d}"
             )
+    if results.mixed:
+        m = results.mixed
+        lines.append(f"Mixed stream: {results.mixed_set} ({int(m['items'])} items, {int(m['singletons'])} singletons)")
+        lines.append(
+            f"  B3-P {m['precision']:.4f}  B3-R {m['recall']:.4f}  B3-F1 {m['f1']:.4f}  UCI-in-mix B3-F1 {m['uci_f1']:.4f}"
+            f"  singletons glued {100 * m['glued']:.1f}%  ({int(m['clusters'])} stories)"
+        )
+    if results.edition:
+        e = results.edition
+        sizes = ", ".join(f"{size}: {count}" for size, count in e["sizes"].items())
+        lines.append(f"One edition: {results.edition_set} ({e['articles']} articles as one source)")
+        lines.append(f"  {e['stories']} stories, largest {e['largest']}, {e['alone']} alone; stories by size {{{sizes}}}")
     if results.duplicates:
         d = results.duplicates
         lines.append(f"Duplicates: {results.duplicate_set} (silver near-duplicate pairs)")
