@@ -131,9 +131,9 @@ class Summarizer(_Model):
 class Stories(_Model):
     """How articles are grouped into stories (briefing/stories.py); the defaults are measured ones."""
 
-    neighbours: Annotated[int, Field(ge=1, le=100)] = 10
-    min_weight: Annotated[float, Field(ge=0, le=1)] = 0.12
-    time_scale_hours: Annotated[float, Field(ge=0)] = 8.0  # 0 turns the time damping off
+    neighbours: Annotated[int, Field(ge=1, le=100)] = 20
+    min_weight: Annotated[float, Field(ge=0, le=1)] = 0.15  # the similarity floor of a merge
+    time_scale_hours: Annotated[float, Field(ge=0)] = 2.0  # 0 turns the time damping off
 
 
 class Scheduler(_Model):

@@ -143,8 +143,8 @@ def _with_sources(records: Sequence[Record]) -> list[Record]:
     from dataclasses import replace
 
     return [
-        replace(r, article=replace(r.article, label=str(r.raw.get("publisher") or r.article.label)))
-        for r in records
+        replace(r, article=replace(r.article, source=publisher, label=publisher))
+        for r, publisher in ((r, str(r.raw.get("publisher") or r.article.label)) for r in records)
     ]
 
 

@@ -41,31 +41,33 @@ from briefing.models import Article, Attributed, Story, Summary
 class Clustering:
     """How stories are found (see the module docstring); the defaults are the measured ones."""
 
-    neighbours: int = 10
-    min_weight: float = 0.12  # UCI dev: flat 0.88-0.89 from 0.06 to 0.16; on the seeds 0.10-0.12 keep Kerry's visit whole
-    time_scale_hours: float = 8.0
-    char_weight: float = 0.7
-    resolution: float = 1.0
-    seed: int = 0
-    runs: int = 8  # Louvain runs whose agreement decides (a single run depends on node order)
-    min_shared_words: int = 2  # a link needs this many distinct words in common ("Paul" alone is not a story)
+    neighbours: int = 20  # candidate links kept per article: its nearest articles above the floor
+    min_weight: float = 0.15  # similarity floor of a merge, learned on the mixed dev stream (README)
+    time_scale_hours: float = 2.0  # similarity is damped by exp(-hours apart / scale): a story is a burst
+    char_weight: float = 0.4  # headline character 3-5-grams next to the words (spelling variants)
+    source_damping: bool = True  # down-weight words by how many articles of their own source use them
+    min_source_size: int = 10  # sources smaller than this are not damped (too few articles to tell)
 
 
 DEFAULT_CLUSTERING = Clustering()
 if TYPE_CHECKING:
     from scipy.sparse import csr_matrix
-# scikit-learn, scipy, networkx and sumy's stemmer load on first use: a run with nothing new
-# never needs them, and they cost most of a second to import.
+# scikit-learn, scipy and sumy's stemmer load on first use: a run with nothing new never needs
+# them, and they cost most of a second to import.
 _STEMMER: Any = None
+_STEMS: dict[str, str] = {}
 
 
 def _stem(word: str) -> str:
     global _STEMMER
-    if _STEMMER is None:
-        from sumy.nlp.stemmers import Stemmer
+    found = _STEMS.get(word)
+    if found is None:
+        if _STEMMER is None:
+            from sumy.nlp.stemmers import Stemmer
 
-        _STEMMER = Stemmer("english")
-    return str(_STEMMER(word))
+            _STEMMER = Stemmer("english")
+        found = _STEMS[word] = str(_STEMMER(word))
+    return found
 
 
 @functools.lru_cache(maxsize=1)
@@ -73,39 +75,86 @@ def _stop() -> frozenset[str]:
     from sumy.utils import get_stop_words
 
     return frozenset(get_stop_words("english"))
+
+
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?|\d+[\w.]*")
-_CHUNK = 2048  # rows of the similarity matrix computed at once
+_CHUNK = 1024
+MODE = 1  # rows of the similarity matrix computed at once
 
 
-def _tokens(text: str) -> list[str]:
-    stop = _stop()
-    return [_stem(w.lower()) for w in _WORD.findall(text) if w.lower() not in stop and len(w) > 1]
+def _tokens(text: str, stop: frozenset[str] | None = None) -> list[str]:
+    """Stemmed words of a text without stop words (`stop` defaults to English; pass another language's set)."""
+    stop = _stop() if stop is None else stop
+    out = []
+    for w in _WORD.findall(text):
+        low = w.lower()
+        if len(low) > 1 and low not in stop:
+            out.append(_stem(low))
+    return out
 
 
 def _vectorize(
-    texts: Sequence[str], titles: Sequence[str], char_weight: float
-) -> tuple[csr_matrix, csr_matrix, csr_matrix]:
-    """(vectors, binary word occurrence matrix, word-only vectors of unit length)."""
-    from scipy.sparse import csr_matrix, hstack
-    from sklearn.feature_extraction.text import TfidfVectorizer
+    texts: Sequence[str],
+    titles: Sequence[str],
+    sources: Sequence[str],
+    params: Clustering,
+    stop: frozenset[str] | None = None,
+) -> tuple[csr_matrix, csr_matrix]:
+    """(unit vectors for clustering, word-only unit vectors).
+
+    Words are weighted by sublinear tf x idf and, where a source has `min_source_size` articles or
+    more, by log(1 + n_s / df_s) / log(1 + n_s): a word that most of one source's articles use (a
+    feed's furniture, a section's vocabulary, "Reuters", "bdrm") says little about the event.
+    """
+    from scipy.sparse import csr_matrix, diags, hstack
+    from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
     from sklearn.preprocessing import normalize
 
-    words = TfidfVectorizer(tokenizer=_tokens, lowercase=False, token_pattern=None, sublinear_tf=True)
+    n = len(texts)
+    words = CountVectorizer(tokenizer=lambda t: _tokens(t, stop), lowercase=False, token_pattern=None)
     try:
-        counts = words.fit_transform(texts)
-        matrix = normalize(counts)
-        present = (counts > 0).astype(np.float32).tocsr()
+        counts = words.fit_transform(texts).tocsr().astype(np.float64)
     except ValueError:  # no usable words at all
-        matrix = csr_matrix((len(texts), 1))
-        present = csr_matrix((len(texts), 1), dtype=np.float32)
-    words_only = csr_matrix(matrix)
-    if char_weight:
-        chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, min_df=2 if len(titles) >= 50 else 1)
+        empty = csr_matrix((n, 1))
+        return empty, empty
+    present = counts.copy()
+    present.data[:] = 1.0
+    df = np.asarray(present.sum(axis=0)).ravel()
+    tf = counts
+    tf.data = 1.0 + np.log(tf.data)
+    weighted = tf @ diags(np.log((1.0 + n) / (1.0 + df)) + 1.0)
+    if params.source_damping:
+        weighted = _damp_by_source(csr_matrix(weighted), present, sources, params.min_source_size)
+    matrix = normalize(csr_matrix(weighted))
+    words_only = matrix
+    if params.char_weight:
+        chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, min_df=2 if n >= 50 else 1)
         try:
-            matrix = hstack([matrix, char_weight * normalize(chars.fit_transform([t.lower() for t in titles]))])
+            matrix = hstack([matrix, params.char_weight * normalize(chars.fit_transform([t.lower() for t in titles]))])
         except ValueError:
             pass
-    return normalize(csr_matrix(matrix)), present, words_only
+    return normalize(csr_matrix(matrix)), words_only
+
+
+def _damp_by_source(weighted: csr_matrix, present: csr_matrix, sources: Sequence[str], min_size: int) -> csr_matrix:
+    from scipy.sparse import csr_matrix
+
+    rows_of: dict[str, list[int]] = {}
+    for i, source in enumerate(sources):
+        rows_of.setdefault(source, []).append(i)
+    out = weighted.tolil() if False else weighted.copy()
+    for rows in rows_of.values():
+        if len(rows) < min_size:
+            continue
+        idx = np.array(rows)
+        df = np.asarray(present[idx].sum(axis=0)).ravel()
+        factor = np.ones_like(df)
+        used = df > 0
+        factor[used] = np.log1p(len(rows) / df[used]) / math.log1p(len(rows))
+        for i in rows:
+            start, end = out.indptr[i], out.indptr[i + 1]
+            out.data[start:end] *= factor[out.indices[start:end]]
+    return csr_matrix(out)
 
 
 def cluster(
@@ -113,60 +162,118 @@ def cluster(
     titles: Sequence[str],
     hours: Sequence[float | None],
     params: Clustering = DEFAULT_CLUSTERING,
+    sources: Sequence[str] | None = None,
+    stop: frozenset[str] | None = None,
 ) -> list[int]:
     """A story number for each item (numbered by first appearance)."""
-    return _cluster(_vectorize(texts, titles, params.char_weight), texts, hours, params)
+    sources = sources if sources is not None else [""] * len(texts)
+    return _cluster(_vectorize(texts, titles, sources, params, stop)[0], hours, params)
 
 
-def _cluster(
-    vectors: tuple[csr_matrix, csr_matrix, csr_matrix], texts: Sequence[str], hours: Sequence[float | None], params: Clustering
-) -> list[int]:
-    import networkx as nx
+def _neighbours(matrix: csr_matrix, hours: Sequence[float | None], params: Clustering) -> dict[tuple[int, int], float]:
+    """Each article's `neighbours` most similar articles with similarity (time-damped) above a low floor."""
+    n = matrix.shape[0]
+    times = np.array([np.nan if h is None else h for h in hours], dtype=float)
+    floor = params.min_weight / 2  # pairs below it count as 0 in an average link
+    k = params.neighbours
+    edges: dict[tuple[int, int], float] = {}
+    transposed = matrix.T.tocsc()
+    for start in range(0, n, _CHUNK):
+        block = (matrix[start : start + _CHUNK] @ transposed).tocsr()
+        block.sum_duplicates()
+        for r in range(block.shape[0]):
+            i = start + r
+            lo, hi = block.indptr[r], block.indptr[r + 1]
+            cols = block.indices[lo:hi]
+            sims = block.data[lo:hi]
+            if params.time_scale_hours and not np.isnan(times[i]):
+                gap = np.nan_to_num(np.abs(times[cols] - times[i]), nan=0.0)
+                sims = sims * np.exp(-gap / params.time_scale_hours)
+            keep = (sims >= floor) & (cols != i)
+            cols, sims = cols[keep], sims[keep]
+            if len(cols) > k:
+                top = np.argpartition(-sims, k - 1)[:k]
+                cols, sims = cols[top], sims[top]
+            for j, w in zip(cols.tolist(), sims.tolist()):
+                edges[(i, j) if i < j else (j, i)] = w
+    return edges
 
-    n = len(texts)
+
+def _cluster(matrix: csr_matrix, hours: Sequence[float | None], params: Clustering) -> list[int]:
+    """Centroid-linkage agglomeration over the sparse neighbour graph, stopped at the similarity floor."""
+    import heapq
+
+    n = matrix.shape[0]
     if n <= 1:
         return [0] * n
-    matrix, present, _ = vectors
-    times = np.array([np.nan if h is None else h for h in hours], dtype=float)
-    graph = nx.Graph()
-    graph.add_nodes_from(range(n))
-    k = min(params.neighbours, n - 1)
-    for start in range(0, n, _CHUNK):
-        block = (matrix[start : start + _CHUNK] @ matrix.T).toarray()
-        rows = np.arange(block.shape[0])
-        block[rows, rows + start] = 0.0
-        if params.min_shared_words > 1:
-            shared = (present[start : start + _CHUNK] @ present.T).toarray()
-            block[shared < params.min_shared_words] = 0.0
-        if params.time_scale_hours:
-            gap = np.abs(times[start : start + _CHUNK, None] - times[None, :])
-            block *= np.exp(-np.nan_to_num(gap, nan=0.0) / params.time_scale_hours)
-        nearest = np.argpartition(-block, k - 1, axis=1)[:, :k]
-        for i, row in enumerate(nearest):
-            for j in row:
-                weight = float(block[i, j])
-                if weight >= params.min_weight:
-                    graph.add_edge(start + i, int(j), weight=weight)
-    # Consensus of several Louvain runs: keep an edge where its two ends share a community in at
-    # least half of the runs; the connected components of what is kept are the stories.
-    together: Counter[tuple[int, int]] = Counter()
-    for run in range(params.runs):
-        communities = nx.community.louvain_communities(
-            graph, weight="weight", resolution=params.resolution, seed=params.seed + run
-        )
-        member = {i: c for c, group in enumerate(communities) for i in group}
-        for i, j in graph.edges():
-            if member[i] == member[j]:
-                together[(i, j)] += 1
-    agreed = nx.Graph()
-    agreed.add_nodes_from(range(n))
-    agreed.add_edges_from(edge for edge, count in together.items() if 2 * count >= params.runs)
-    label = [0] * n
-    for number, members in enumerate(nx.connected_components(agreed)):
-        for i in members:
-            label[i] = number
+    edges = _neighbours(matrix, hours, params)
+    near: dict[int, set[int]] = {i: set() for i in range(n)}
+    for i, j in edges:
+        near[i].add(j)
+        near[j].add(i)
+    matrix = matrix.tocsr()
+    idx = [matrix.indices[matrix.indptr[i] : matrix.indptr[i + 1]].astype(np.int64) for i in range(n)]
+    val = [matrix.data[matrix.indptr[i] : matrix.indptr[i + 1]].astype(np.float64) for i in range(n)]
+    norm = [float(np.sqrt(v @ v)) or 1.0 for v in val]
+    # each cluster's time span: a story may run for days as long as it keeps being reported
+    first_hour = [math.nan if h is None else float(h) for h in hours]
+    last_hour = list(first_hour)
+    size = [1] * n
+    parent = list(range(n))
+    version = [0] * n
+    scale = params.time_scale_hours
+
+    scratch = np.zeros(matrix.shape[1])
+    heap = [(-w, i, j, 0, 0) for (i, j), w in edges.items() if w >= params.min_weight]
+    heapq.heapify(heap)
+    while heap:
+        _, a, b, va, vb = heapq.heappop(heap)
+        if parent[a] != a or parent[b] != b or version[a] != va or version[b] != vb:
+            continue
+        if size[b] > size[a]:
+            a, b = b, a
+        parent[b] = a
+        keys, inverse = np.unique(np.concatenate([idx[a], idx[b]]), return_inverse=True)
+        idx[a], val[a] = keys, np.bincount(inverse, weights=np.concatenate([val[a], val[b]]))
+        norm[a] = float(np.sqrt(val[a] @ val[a])) or 1.0
+        first_hour[a] = min(first_hour[a], first_hour[b]) if not math.isnan(first_hour[a]) else first_hour[b]
+        last_hour[a] = max(last_hour[a], last_hour[b]) if not math.isnan(last_hour[a]) else last_hour[b]
+        size[a] += size[b]
+        version[a] += 1
+        idx[b] = val[b] = np.empty(0)
+        roots = set()
+        for c in near.pop(b) | near[a]:
+            while parent[c] != c:
+                c = parent[c]
+            if c != a:
+                roots.add(c)
+        near[a] = roots
+        others = sorted(c for c in roots if len(idx[c]))
+        if not others:
+            continue
+        # the centroid's cosine with every neighbouring cluster at once: scatter it into a dense
+        # scratch row, gather the neighbours' entries, sum per neighbour
+        scratch[idx[a]] = val[a]
+        lengths = np.array([len(idx[c]) for c in others])
+        products = scratch[np.concatenate([idx[c] for c in others])] * np.concatenate([val[c] for c in others])
+        dots = np.add.reduceat(products, np.concatenate([[0], np.cumsum(lengths)[:-1]]))
+        scratch[idx[a]] = 0.0
+        for c, dot in zip(others, dots.tolist()):
+            value = dot / (norm[a] * norm[c])
+            if scale and not (math.isnan(first_hour[a]) or math.isnan(first_hour[c])):
+                gap = max(0.0, first_hour[a] - last_hour[c], first_hour[c] - last_hour[a])
+                value *= math.exp(-gap / scale)
+            if value >= params.min_weight:
+                heapq.heappush(heap, (-value, a, c, version[a], version[c]))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
     first: dict[int, int] = {}
-    return [first.setdefault(x, len(first)) for x in label]
+    return [first.setdefault(root(i), len(first)) for i in range(n)]
 
 
 def _canonical_order(article: Article) -> tuple[float, str, str]:
@@ -205,8 +312,8 @@ def group_stories(
     # articles themselves (time, then headline), never on how the caller happened to list them.
     originals = sorted((a for a in articles if a.id not in copies), key=_canonical_order)
     texts = [_story_text(a, summaries.get(a.id)) for a in originals]
-    vectors = _vectorize(texts, [a.title for a in originals], params.char_weight)
-    labels = _cluster(vectors, texts, [_hours(a) for a in originals], params)
+    vectors = _vectorize(texts, [a.title for a in originals], [a.source for a in originals], params)
+    labels = _cluster(vectors[0], [_hours(a) for a in originals], params)
     groups: dict[int, list[Article]] = {}
     for article, label in zip(originals, labels):
         groups.setdefault(label, []).append(article)
@@ -214,7 +321,7 @@ def group_stories(
     folded: dict[str, list[Article]] = {}
     for copy_id, original_id in copies.items():
         folded.setdefault(original_id, []).append(by_id[copy_id])
-    centrality = _centrality(vectors[2], labels)
+    centrality = _centrality(vectors[1], labels)
     stories = []
     for label, members in groups.items():
         lead = min(members, key=_lead_key)
