@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/run.py --data ../shared/data [--sizes 1000,10000] [--out bench/results/latest.json]
 
-Builds corpora of real articles from the evaluation data (BBC texts, then AG News items; where the
-data runs out, later copies get a suffix so that nothing is an exact duplicate) and measures:
+Builds corpora of unique real items from the evaluation data (Reuters-21578 wire articles mixed with
+AG News feed items and UCI headlines, one fixed shuffle; no made-up copies) and measures:
 
 - `briefing run` end to end over a `files` source holding the corpus, into a fresh store: wall time,
   CPU time and peak memory (RSS) from /usr/bin/time, and the seconds per stage (`--stats`);
@@ -34,34 +34,35 @@ ROOT = HERE.parent
 
 
 def load_articles(data: Path) -> list[dict[str, str]]:
-    """Real articles: the BBC texts, then AG News title + description."""
+    """Unique real items: Reuters-21578 wire articles, AG News feed items and UCI headlines, shuffled once.
+
+    Every item is a different real text (no made-up copies): long articles and short feed items
+    mixed the way a day of feeds mixes them. The order is a fixed shuffle, so a corpus of n items is
+    the first n and the larger corpus holds the smaller one.
+    """
+    import random
+
     rows: list[dict[str, str]] = []
-    for path in sorted((data / "bbc_news_summary").glob("*.jsonl")):
-        if "pairs" in path.name:
-            continue
-        for line in path.read_text(encoding="utf-8").splitlines():
-            r = json.loads(line)
-            rows.append({"title": r["title"], "text": r["text"]})
-    for path in sorted((data / "ag_news_topics").glob("*.jsonl")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            r = json.loads(line)
-            rows.append({"title": r["title"], "text": r["text"]})
+    seen: set[tuple[str, str]] = set()
+    for folder, pattern in (("reuters21578", "*.jsonl"), ("ag_news_topics", "*.jsonl"), ("uci_news_aggregator_stories", "*.jsonl")):
+        for path in sorted((data / folder).glob(pattern)):
+            for line in path.read_text(encoding="utf-8").splitlines():
+                r = json.loads(line)
+                key = (r["title"].strip().lower(), r["text"].strip())
+                if key in seen or not r["title"].strip():
+                    continue
+                seen.add(key)
+                rows.append({"title": r["title"], "text": r["text"] or r["title"], "origin": folder})
     if not rows:
-        sys.exit(f"bench: no articles under {data} (expected bbc_news_summary/*.jsonl)")
+        sys.exit(f"bench: no articles under {data} (expected reuters21578/*.jsonl)")
+    random.Random(21578).shuffle(rows)
     return rows
 
 
 def corpus(rows: list[dict[str, str]], size: int) -> list[dict[str, str]]:
-    out = []
-    for i in range(size):
-        base = rows[i % len(rows)]
-        copy = i // len(rows)
-        if copy == 0:
-            out.append({"id": f"a{i}", **base})
-        else:  # a later copy: a different title and a last line of its own
-            out.append({"id": f"a{i}", "title": f"{base['title']} (update {copy})",
-                        "text": base["text"] + f"\n\nThis is update {copy} of the story, item {i}."})
-    return out
+    if size > len(rows):
+        sys.exit(f"bench: {size} articles asked for, the data holds {len(rows)} unique ones")
+    return [{"id": f"a{i}", "title": r["title"], "text": r["text"]} for i, r in enumerate(rows[:size])]
 
 
 def write_files(articles: list[dict[str, str]], folder: Path) -> None:

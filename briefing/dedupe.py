@@ -2,27 +2,28 @@
 
 Two articles are copies when the word 5-gram shingles of the smaller one are mostly found in the
 larger one (containment, not only Jaccard), so a copy inside a longer page (an article republished
-with an update on top) is found. Candidates come from a datasketch MinHash LSH Ensemble index,
-which answers containment queries, and every candidate is verified on the exact shingle sets; no
-step compares all pairs.
+with an update on top) is found. Candidates come from an inverted index of a fixed sample of each
+text's shingles (those whose hash is 0 modulo `SAMPLE`, the same sample in every text, so a copy
+shares most of its sample with the original), and every candidate is verified on the exact shingle
+sets; no step compares all pairs. This replaced a datasketch MinHash LSH Ensemble index: the same
+pairs on BBC dev (44 of 44 silver pairs), ten times faster on 1,000 Reuters articles, where
+building the ensemble's partitions and querying it took most of the grouping time.
 """
 
 from __future__ import annotations
 
 import re
 import zlib
+from collections import Counter
 from collections.abc import Sequence
-
-from typing import Any
 
 from briefing.models import Article
 
 _WORD = re.compile(r"\w+")
 SHINGLE = 5
-CONTAINMENT = 0.7  # share of the smaller text's shingles in the larger (BBC dev: copies >= 0.73, related stories <= 0.67)
-NUM_PERM = 128
+# share of the smaller text's shingles found in the larger (BBC dev: copies >= 0.73, related stories <= 0.67)
+CONTAINMENT = 0.7
 _MIN_SHINGLES = 20  # shorter texts (roundup items, headlines) are compared by fingerprint only
-_SEED = 7
 
 
 def shingles(text: str, size: int = SHINGLE) -> set[int]:
@@ -37,22 +38,8 @@ def containment(a: set[int], b: set[int]) -> float:
     return len(a & b) / min(len(a), len(b))
 
 
-_PERMUTATIONS: Any = None
-
-
-def _identity(value: int) -> int:
-    return value  # shingles are already 32-bit hashes
-
-
-def _minhash(values: set[int]) -> Any:
-    global _PERMUTATIONS
-    from datasketch import MinHash
-
-    if _PERMUTATIONS is None:  # loaded on first use: datasketch is not needed for a run with nothing new
-        _PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=_SEED, scheme="affine32").permutations
-    m = MinHash(num_perm=NUM_PERM, seed=_SEED, permutations=_PERMUTATIONS, scheme="affine32", hashfunc=_identity)
-    m.update_batch(list(values))
-    return m
+SAMPLE = 4  # one shingle in SAMPLE (by hash) goes into the candidate index
+_COMMON = 50  # a sampled shingle in more texts than this is boilerplate, not evidence of copying
 
 
 def find_duplicates(articles: Sequence[Article]) -> dict[str, str]:
@@ -65,8 +52,7 @@ def find_copies(items: Sequence[tuple[str, str, str]]) -> dict[str, str]:
     order = sorted(items, key=lambda item: (-len(item[1]), item[0]))
     canonical: dict[str, str] = {}
     by_print: dict[str, str] = {}
-    sets: dict[str, set[int]] = {}
-    hashes: dict[str, Any] = {}
+    sets: list[tuple[str, set[int]]] = []
     for key, text, print_ in order:
         if print_ in by_print:
             canonical[key] = by_print[print_]
@@ -74,25 +60,25 @@ def find_copies(items: Sequence[tuple[str, str, str]]) -> dict[str, str]:
         by_print[print_] = key
         found = shingles(text)
         if len(found) >= _MIN_SHINGLES:
-            sets[key] = found
-            hashes[key] = _minhash(found)
-    if len(sets) > 1:
-        from datasketch import MinHashLSHEnsemble
-
-        index = MinHashLSHEnsemble(threshold=CONTAINMENT, num_perm=NUM_PERM, num_part=8)
-        index.index((key, hashes[key], len(sets[key])) for key in sets)
-        position = {key: i for i, (key, _, _) in enumerate(order)}
-        # Longest first: an article's candidates are the indexed texts that contain it; the first
-        # (longest) one that is itself an original and passes the exact check is the original.
-        for key in sorted(sets, key=position.__getitem__):
-            candidates = sorted(
-                (c for c in index.query(hashes[key], len(sets[key])) if c != key and position[c] < position[key]),
-                key=position.__getitem__,
-            )
-            for other in candidates:
-                if other not in canonical and containment(sets[key], sets[other]) >= CONTAINMENT:
-                    canonical[key] = other
-                    break
+            sets.append((key, found))
+    # Longest first: a text's candidates are the longer texts sharing its sampled shingles; the
+    # first (longest) one that is itself an original and passes the exact check is the original.
+    index: dict[int, list[int]] = {}
+    for position, (key, found) in enumerate(sets):
+        sample = [h for h in found if h % SAMPLE == 0]
+        shared: Counter[int] = Counter()
+        for h in sample:
+            postings = index.setdefault(h, [])
+            if len(postings) <= _COMMON:
+                shared.update(postings)
+            postings.append(position)
+        # a copy shares about CONTAINMENT of its sample; half of that is a generous floor
+        floor = max(1, int(0.5 * CONTAINMENT * len(sample)))
+        for other in sorted(p for p, count in shared.items() if count >= floor):
+            other_key, other_set = sets[other]
+            if other_key not in canonical and containment(found, other_set) >= CONTAINMENT:
+                canonical[key] = other_key
+                break
     # An exact copy may point at an article that the index later found to be a copy itself:
     # every duplicate must name an original, so follow each chain to its end.
     return {key: _root(key, canonical) for key in canonical}

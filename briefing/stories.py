@@ -45,6 +45,8 @@ class Clustering:
     min_weight: float = 0.15  # similarity floor of a merge, learned on the mixed dev stream (README)
     time_scale_hours: float = 2.0  # similarity is damped by exp(-hours apart / scale): a story is a burst
     char_weight: float = 0.4  # headline character 3-5-grams next to the words (spelling variants)
+    min_average: float = 0.04  # and the average similarity of their articles, pair by pair (against drift)
+    search_terms: int = 40  # the strongest entries of each vector used to find candidate neighbours
     source_damping: bool = True  # down-weight words by how many articles of their own source use them
     min_source_size: int = 10  # sources smaller than this are not damped (too few articles to tell)
 
@@ -79,7 +81,7 @@ def _stop() -> frozenset[str]:
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?|\d+[\w.]*")
 _CHUNK = 1024
-MODE = 1  # rows of the similarity matrix computed at once
+LINK = "geo"
 
 
 def _tokens(text: str, stop: frozenset[str] | None = None) -> list[str]:
@@ -177,6 +179,7 @@ def _neighbours(matrix: csr_matrix, hours: Sequence[float | None], params: Clust
     floor = params.min_weight / 2  # pairs below it count as 0 in an average link
     k = params.neighbours
     edges: dict[tuple[int, int], float] = {}
+    matrix = _strongest(matrix, params.search_terms)
     transposed = matrix.T.tocsc()
     for start in range(0, n, _CHUNK):
         block = (matrix[start : start + _CHUNK] @ transposed).tocsr()
@@ -197,6 +200,20 @@ def _neighbours(matrix: csr_matrix, hours: Sequence[float | None], params: Clust
             for j, w in zip(cols.tolist(), sims.tolist()):
                 edges[(i, j) if i < j else (j, i)] = w
     return edges
+
+
+def _strongest(matrix: csr_matrix, count: int) -> csr_matrix:
+    """Each row with only its `count` largest entries: the neighbour search ignores a long text's weak
+    words, which would otherwise make every pair of long articles a candidate (10,000 Reuters
+    articles: 11 s for the full product)."""
+    out = matrix.tocsr(copy=True)
+    for i in range(out.shape[0]):
+        lo, hi = out.indptr[i], out.indptr[i + 1]
+        if hi - lo > count:
+            row = out.data[lo:hi]
+            row[np.argpartition(row, hi - lo - count)[: hi - lo - count]] = 0.0
+    out.eliminate_zeros()
+    return out
 
 
 def _cluster(matrix: csr_matrix, hours: Sequence[float | None], params: Clustering) -> list[int]:
@@ -223,6 +240,12 @@ def _cluster(matrix: csr_matrix, hours: Sequence[float | None], params: Clusteri
     version = [0] * n
     scale = params.time_scale_hours
 
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
     scratch = np.zeros(matrix.shape[1])
     heap = [(-w, i, j, 0, 0) for (i, j), w in edges.items() if w >= params.min_weight]
     heapq.heapify(heap)
@@ -241,12 +264,8 @@ def _cluster(matrix: csr_matrix, hours: Sequence[float | None], params: Clusteri
         size[a] += size[b]
         version[a] += 1
         idx[b] = val[b] = np.empty(0)
-        roots = set()
-        for c in near.pop(b) | near[a]:
-            while parent[c] != c:
-                c = parent[c]
-            if c != a:
-                roots.add(c)
+        roots = {find(c) for c in near.pop(b) | near[a]}
+        roots.discard(a)
         near[a] = roots
         others = sorted(c for c in roots if len(idx[c]))
         if not others:
@@ -260,20 +279,16 @@ def _cluster(matrix: csr_matrix, hours: Sequence[float | None], params: Clusteri
         scratch[idx[a]] = 0.0
         for c, dot in zip(others, dots.tolist()):
             value = dot / (norm[a] * norm[c])
+            if dot / (size[a] * size[c]) < params.min_average:
+                continue
             if scale and not (math.isnan(first_hour[a]) or math.isnan(first_hour[c])):
                 gap = max(0.0, first_hour[a] - last_hour[c], first_hour[c] - last_hour[a])
                 value *= math.exp(-gap / scale)
             if value >= params.min_weight:
                 heapq.heappush(heap, (-value, a, c, version[a], version[c]))
 
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
     first: dict[int, int] = {}
-    return [first.setdefault(root(i), len(first)) for i in range(n)]
+    return [first.setdefault(find(i), len(first)) for i in range(n)]
 
 
 def _canonical_order(article: Article) -> tuple[float, str, str]:
@@ -345,16 +360,18 @@ def group_stories(
 
 def _centrality(matrix: csr_matrix, labels: Sequence[int]) -> dict[int, float]:
     """Similarity of each story's centroid to the centroid of the whole day's news (word vectors)."""
-    if matrix.shape[0] < 2:
+    from scipy.sparse import csr_matrix
+
+    n = matrix.shape[0]
+    if n < 2:
         return {}
-    overall = np.asarray(matrix.mean(axis=0)).ravel()
+    overall = np.asarray(matrix.sum(axis=0)).ravel()
     overall /= np.linalg.norm(overall) or 1.0
-    out: dict[int, float] = {}
-    labels_arr = np.array(labels)
-    for label in set(labels):
-        centroid = np.asarray(matrix[labels_arr == label].mean(axis=0)).ravel()
-        out[label] = float(centroid @ overall / (np.linalg.norm(centroid) or 1.0))
-    return out
+    rows = np.asarray(labels)
+    sums = csr_matrix((np.ones(n), (rows, np.arange(n))), shape=(int(rows.max()) + 1, n)) @ matrix
+    dots = np.asarray(sums @ overall).ravel()
+    norms = np.sqrt(np.asarray(sums.multiply(sums).sum(axis=1)).ravel())
+    return {label: float(dots[label] / (norms[label] or 1.0)) for label in set(labels)}
 
 
 def _lead_key(article: Article) -> tuple[bool, int, float, str]:
