@@ -122,8 +122,10 @@ def _store_fetch(
             articles = [a for d in result.documents for a in extract_articles(d)]
         with timer("collect: store"):
             new = store.add_articles(articles, first_seen=now, hide_before=hide_before)
+            fresh = {a.id for a in new}
+            updated = store.update_unpublished(a for a in articles if a.id not in fresh)
         with timer("collect: summarize"):
-            summarize_new(config, store, new)
+            summarize_new(config, store, [*new, *updated])
     except Exception as exc:  # noqa: BLE001 - a document we cannot read: the source failed this run
         if not isinstance(exc, BriefingError):
             log.debug("source %s failed", source.name, exc_info=exc)
@@ -132,6 +134,7 @@ def _store_fetch(
         log.info("source %s: %s", source.name, report.error)
         return
     report.documents, report.articles, report.new = len(result.documents), len(articles), len(new)
+    report.updated = len(updated)
     if result.files_seen:
         store.record_files_seen(source.name, result.files_seen)
     store.record_source(

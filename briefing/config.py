@@ -303,9 +303,9 @@ def _read(path: Path) -> dict[str, Any]:
 def cross_problems(raw: dict[str, Any]) -> list[str]:
     """Problems between settings (names used twice, unknown source names); reads the raw mapping
     defensively so they are reported together with every type error."""
-    sources = raw.get("sources") if isinstance(raw.get("sources"), list) else []
-    briefings = raw.get("briefings") if isinstance(raw.get("briefings"), list) else []
-    names = [s.get("name") for s in sources if isinstance(s, dict) and isinstance(s.get("name"), str)]
+    sources: list[Any] = raw["sources"] if isinstance(raw.get("sources"), list) else []
+    briefings: list[Any] = raw["briefings"] if isinstance(raw.get("briefings"), list) else []
+    names: list[str] = [s["name"] for s in sources if isinstance(s, dict) and isinstance(s.get("name"), str)]
     problems = [f"sources: the name {n!r} is used twice" for i, n in enumerate(names) if n in names[:i]]
     briefing_names: list[str] = []
     for b in briefings:

@@ -35,6 +35,7 @@ from briefing.store_rows import (
     edition_info_from_row,
     edition_to_json,
     source_state_from_row,
+    parse_time,
     ts,
     with_first_seen,
 )
@@ -136,6 +137,34 @@ class Store:
                 if cursor.rowcount and not hidden:
                     new.append(with_first_seen(a, first_seen))
         return new
+
+    def update_unpublished(self, articles: Iterable[Article]) -> list[Article]:
+        """Take the new text of articles already stored whose text changed at the source, where no
+        edition has used them yet; return those updated. An article an edition already used keeps
+        the version that was published: a correction is not news again (see README, "Collecting")."""
+        updated: list[Article] = []
+        with self.transaction() as db:
+            for a in articles:
+                row = db.execute(
+                    """SELECT fingerprint, first_seen FROM articles WHERE id = ? AND hidden = 0
+                       AND id NOT IN (SELECT article_id FROM edition_articles)""",
+                    (a.id,),
+                ).fetchone()
+                if row is None or row["fingerprint"] == a.fingerprint:
+                    continue
+                if db.execute(
+                    "SELECT 1 FROM articles WHERE source = ? AND fingerprint = ? AND id != ?", (a.source, a.fingerprint, a.id)
+                ).fetchone():
+                    continue  # the new text is another stored article's
+                db.execute(
+                    """UPDATE articles SET title = ?, byline = ?, standfirst = ?, section = ?, paragraphs = ?,
+                       published = COALESCE(?, published), fingerprint = ?, url = ? WHERE id = ?""",
+                    (a.title, a.byline, a.standfirst, a.section, json.dumps(a.paragraphs, ensure_ascii=False),
+                     ts(a.published), a.fingerprint, a.url, a.id),
+                )
+                first_seen = parse_time(row["first_seen"])
+                updated.append(with_first_seen(a, first_seen) if first_seen else a)
+        return updated
 
     def articles_for(
         self, sources: Sequence[str], after: datetime | None, until: datetime, briefing: str

@@ -5,8 +5,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
-
 from typing import TYPE_CHECKING
 
 from briefing.config import FeedSource, FilesSource, PageSource
