@@ -35,8 +35,8 @@ from briefing.store_rows import (
     edition_from_json,
     edition_info_from_row,
     edition_to_json,
-    source_state_from_row,
     parse_time,
+    source_state_from_row,
     ts,
     with_first_seen,
 )
