@@ -69,10 +69,10 @@ def _find(folder: Path, pattern: str, *, pairs: bool) -> Path | None:
 
 def bcubed(predicted: Sequence[Any], gold: Sequence[Any]) -> tuple[float, float, float]:
     """B-cubed precision, recall and F1 of a clustering against gold clusters."""
-    pc, gc, both = Counter(predicted), Counter(gold), Counter(zip(predicted, gold))
+    pc, gc, both = Counter(predicted), Counter(gold), Counter(zip(predicted, gold, strict=False))
     n = len(gold)
-    precision = sum(both[(p, g)] / pc[p] for p, g in zip(predicted, gold)) / n
-    recall = sum(both[(p, g)] / gc[g] for p, g in zip(predicted, gold)) / n
+    precision = sum(both[(p, g)] / pc[p] for p, g in zip(predicted, gold, strict=False)) / n
+    recall = sum(both[(p, g)] / gc[g] for p, g in zip(predicted, gold, strict=False)) / n
     return precision, recall, 2 * precision * recall / (precision + recall)
 
 
@@ -103,7 +103,10 @@ def evaluate_summaries(path: Path, *, default: str = "ensemble", systems: Sequen
     for name in systems:
         if name not in ALGORITHMS:
             raise BriefingError(f"unknown sumy algorithm {name!r}")
-        runs[name] = lambda a, k, name=name: summarize(a, name, k).texts
+        def run_stock(a: Article, k: int, name: str = name) -> list[str]:
+            return summarize(a, name, k).texts
+
+        runs[name] = run_stock
     out = {}
     for system, run in runs.items():
         totals = [0.0, 0.0, 0.0]
@@ -211,10 +214,10 @@ def evaluate_mixed(uci: Path, ag: Path, *, seed: int = MIX_SEED, limit: int | No
     predicted = [row["story"] for row in group_records(records)]
     single = [g.startswith("single:") for g in gold]
     p, r, f = bcubed(predicted, gold)
-    inner = [(pr, g) for pr, g, s in zip(predicted, gold, single) if not s]
+    inner = [(pr, g) for pr, g, s in zip(predicted, gold, single, strict=False) if not s]
     _, _, uci_f = bcubed([x for x, _ in inner], [g for _, g in inner])
-    singles_per_story = Counter(pr for pr, s in zip(predicted, single) if s)
-    glued = sum(1 for pr, s in zip(predicted, single) if s and singles_per_story[pr] > 1)
+    singles_per_story = Counter(pr for pr, s in zip(predicted, single, strict=False) if s)
+    glued = sum(1 for pr, s in zip(predicted, single, strict=False) if s and singles_per_story[pr] > 1)
     return {
         "precision": p, "recall": r, "f1": f, "uci_f1": uci_f,
         "glued": glued / max(1, sum(single)),
