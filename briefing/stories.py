@@ -85,8 +85,7 @@ def _stop() -> frozenset[str]:
 
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?|\d+[\w.]*")
-_CHUNK = 1024
-LINK = "geo"
+_CHUNK = 1024  # rows of the similarity matrix computed at once
 
 
 def _tokens(text: str, stop: frozenset[str] | None = None) -> list[str]:
