@@ -177,6 +177,15 @@ def table(results: dict[str, object]) -> str:
     stages = sorted({s for r in sizes for s in r["run"]["stages"]})
     for stage in stages:
         row(f"  {stage} s", lambda r, stage=stage: f"{r['run']['stages'].get(stage, 0):.2f}")
+    if len(sizes) > 1:
+        import math
+
+        small, large = sizes[0], sizes[-1]
+        ratio = math.log(large["size"] / small["size"])
+        for stage in stages:
+            a, b = small["run"]["stages"].get(stage, 0), large["run"]["stages"].get(stage, 0)
+            growth = f"n^{math.log(b / a) / ratio:.2f}" if a > 0 and b > 0 else "-"
+            lines.append(f"{'  ' + stage + ': grows as':44s}{growth:>16}")
     row("rerun, nothing new: wall s", lambda r: f"{r['rerun']['wall_s']:.2f}")
     row("summarize, steady: articles/s (briefing)", lambda r: f"{r['steady']['briefing_per_s']:.0f}")
     row("summarize, steady: articles/s (sumy baseline)", lambda r: f"{r['steady']['baseline_per_s']:.0f}")
