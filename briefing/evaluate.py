@@ -156,7 +156,7 @@ def _average_link(titles: Sequence[str], threshold: float = 0.9) -> list[int]:
     from sklearn.cluster import AgglomerativeClustering
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    from briefing.stories import _tokens
+    from briefing.clustering import _tokens
 
     vectors = TfidfVectorizer(tokenizer=_tokens, lowercase=False, token_pattern=None, sublinear_tf=True).fit_transform(titles)
     model = AgglomerativeClustering(n_clusters=None, metric="cosine", linkage="average", distance_threshold=threshold)
