@@ -20,7 +20,7 @@ import shutil
 import sqlite3
 import tempfile
 from collections.abc import Callable, Collection, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -34,6 +34,7 @@ from briefing.publish import site
 from briefing.publish.deliver import deliver
 from briefing.render import Renderer
 from briefing.reports import PublishReport, RunReport, StageTimer
+from briefing.status import source_problems
 from briefing.store import Store
 from briefing.styles.common import edition_id
 
@@ -81,7 +82,7 @@ def compose_edition(
             articles, summaries, until or slot, params=clustering, summary_sentences=config.summarizer.sentences
         )
     compose = STYLES[briefing.style]
-    edition = compose(
+    edition: Edition = compose(
         stories,
         summaries,
         briefing=briefing.name,
@@ -90,7 +91,8 @@ def compose_edition(
         schedule=briefing.schedule,
         slot=local_slot,
     )
-    return edition, ""
+    problems = tuple(source_problems(config, store, config.sources_for(briefing)))
+    return replace(edition, source_problems=problems), ""
 
 
 def publish(
@@ -244,8 +246,6 @@ def preview(config: Config, briefing: Briefing, now: datetime, *, recipient: str
     """Collect into a copy of the store and compose the next edition of `briefing`; write its email
     HTML and text (with the footer resolved for `recipient`) and archive page to a temporary folder.
     Nothing is recorded, published or sent."""
-    from dataclasses import replace
-
     from briefing.publish.email import personal_link
 
     folder = Path(tempfile.mkdtemp(prefix=f"briefing-preview-{briefing.name}-"))
