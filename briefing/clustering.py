@@ -68,6 +68,9 @@ def _stop() -> frozenset[str]:
 
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?|\d+[\w.]*")
+# the source factor's power: 0.5 scored best on the mixed dev stream (B3-F1 0.928 against 0.924
+# at 1.0, 2.0% glued either way) and keeps the seeds' Kerry visit whole
+DAMP = 0.5
 _CHUNK = 1024  # rows of the similarity matrix computed at once
 
 
@@ -139,7 +142,7 @@ def _damp_by_source(weighted: csr_matrix, present: csr_matrix, sources: Sequence
         df = np.asarray(present[idx].sum(axis=0)).ravel()
         factor = np.ones_like(df)
         used = df > 0
-        factor[used] = np.log1p(len(rows) / df[used]) / math.log1p(len(rows))
+        factor[used] = (np.log1p(len(rows) / df[used]) / math.log1p(len(rows))) ** DAMP
         for i in rows:
             start, end = out.indptr[i], out.indptr[i + 1]
             out.data[start:end] *= factor[out.indices[start:end]]
