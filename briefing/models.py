@@ -142,3 +142,18 @@ class Edition:
     article_ids: tuple[str, ...]
     preheader: str = ""
     topics: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    """One address's subscription to one briefing, as the store holds it (times in UTC)."""
+
+    id: int
+    briefing: str
+    address: str  # normalised (email-validator): the domain lower-cased, the local part kept
+    name: str
+    status: str  # pending, active, unsubscribed, bounced
+    origin: str  # form, import, config
+    created: datetime
+    updated: datetime  # when the status last changed
+    requested: datetime | None = None  # the last sign-up request through the form (pending until confirmed)
