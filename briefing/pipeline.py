@@ -26,13 +26,14 @@ from briefing.errors import BriefingError, DeliveryError
 from briefing.lock import RunLock
 from briefing.models import Article, Edition, Summary
 from briefing.publish import archive
-from briefing.publish.email import Envelope, SmtpSettings, build_message, message_id, personal_link, send_smtp, write_outbox
+from briefing.publish.email import Envelope, SmtpSettings, build_message, message_id, send_smtp, write_outbox
 from briefing.publish.feed import FeedEntry, build_feeds, build_json_feed
 from briefing.publish.files import write_atomic
 from briefing.render import Links, Renderer
 from briefing.sources import Fetched, backoff, fetch
 from briefing.store import Store
 from briefing.styles.common import edition_id
+from briefing import subscribers
 from briefing.text.pages import extract_articles
 
 if TYPE_CHECKING:
@@ -268,7 +269,7 @@ def publish(
     edition, report.message = compose_edition(config, store, briefing, slot or now, until=now)
     if edition is None:
         return report
-    store.add_edition(edition, created=now, recipients=config.recipients_for(briefing))
+    store.add_edition(edition, created=now, recipients=subscribers.recipients(config, store, briefing, now))
     if after_record:
         after_record(edition)  # a test hook: simulate a crash between record and publish
     report.edition = edition
@@ -287,9 +288,15 @@ def links_for(config: Config, briefing: Briefing, edition: Edition) -> Links:
         edition_url=archive.edition_url(base, briefing.name, edition.id),
         archive_url=archive.index_url(base, briefing.name),
         feed_url=rss_url,
-        unsubscribe_url=config.email.unsubscribe_url,
         unsubscribe_mailto=config.email.unsubscribe_mailto,
+        signup_url=signup_url(config),
+        signup_lists=tuple((b.name, b.title) for b in config.briefings),
     )
+
+
+def signup_url(config: Config) -> str | None:
+    """Where the archive's sign-up form posts (None where the form is turned off)."""
+    return subscribers.service_url(config) + "subscribe" if config.web.signup_form else None
 
 
 def _publish_edition(
@@ -317,11 +324,15 @@ def _publish_edition(
 
 def write_indexes(config: Config, store: Store, renderer: Renderer) -> None:
     base = config.site.base_url
+    site_links = Links(
+        config.site.title, config.site.title, "", base, "",
+        signup_url=signup_url(config), signup_lists=tuple((x.name, x.title) for x in config.briefings),
+    )
     summary = []
     for b in config.briefings:
         editions = store.editions(b.name)
         rss_url, atom_url = archive.feed_urls(base, b.name)
-        links = Links(config.site.title, b.title, "", archive.index_url(base, b.name), rss_url)
+        links = replace(site_links, briefing_title=b.title, archive_url=archive.index_url(base, b.name), feed_url=rss_url)
         rows = [(e, archive.edition_url(base, b.name, e.id)) for e in editions]
         if editions:
             write_atomic(config.output_dir / b.name / "index.html", renderer.archive_index(b.title, rows, links))
@@ -335,7 +346,7 @@ def write_indexes(config: Config, store: Store, renderer: Renderer) -> None:
                 "latest_url": f"{b.name}/{editions[0].id}.html" if editions else None,
             }
         )
-    write_atomic(config.output_dir / "index.html", renderer.site_index(config.site.title, summary))
+    write_atomic(config.output_dir / "index.html", renderer.site_index(config.site.title, summary, site_links))
 
 
 def write_feeds(config: Config, store: Store, briefing: Briefing, renderer: Renderer) -> list[str]:
@@ -400,10 +411,17 @@ def deliver(
         SmtpSettings(smtp.host, smtp.port, smtp.security, smtp.username, smtp.password(), smtp.timeout) if smtp else None
     )
     retry = config.email.retry
-    base_links = links_for(config, briefing, edition)
+    base_links = replace(links_for(config, briefing, edition), signup_url=None)
+    key = subscribers.secret(required=False)
+    if key is None:
+        log.warning("%s is not set: messages carry no one-click unsubscribe link", subscribers.SECRET_ENV)
     for row in pending:
         recipient = row["recipient"]
-        links = replace(base_links, unsubscribe_url=personal_link(config.email.unsubscribe_url, recipient))
+        if store.is_suppressed(briefing.name, recipient):  # unsubscribed since the edition was made
+            store.record_delivery(edition.id, recipient, status="cancelled", message_id=None, error="unsubscribed", when=now)
+            continue
+        personal = subscribers.personal_unsubscribe_url(config, store, briefing.name, recipient, edition.slot, key)
+        links = replace(base_links, unsubscribe_url=personal)
         envelope = Envelope(
             sender=config.email.from_,
             recipient=recipient,
