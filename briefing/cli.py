@@ -181,6 +181,9 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--json", action="store_true", help="print the results as JSON")
     evaluate.add_argument("--limit", type=int, help="use only the first N items of each set (a quick look)")
     evaluate.add_argument("--no-baselines", action="store_true", help="measure only briefing's own defaults")
+    from briefing.web.commands import add_commands
+
+    add_commands(commands, common)  # serve, subscribers (they set args.func)
     return parser
 
 
@@ -569,6 +572,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
+        if getattr(args, "func", None) is not None:
+            return int(args.func(args))
         if args.command == "run":
             config = config_module.load(args.config)
             now = parse_now(args.now, config.timezone)

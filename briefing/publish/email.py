@@ -79,6 +79,10 @@ def build_message(envelope: Envelope, text: str, html: str) -> EmailMessage:
     # A boundary derived from the Message-ID instead of a random one: the same edition gives
     # byte-identical .eml files.
     msg.set_boundary("=_" + hashlib.sha1(str(msg["Message-ID"]).encode()).hexdigest())
+    # Headers may run to 998 characters (RFC 5322): a signed unsubscribe URL is one unbreakable
+    # word, which the 78-character default would turn into an RFC 2047 encoded word that no mail
+    # client reads as a List-Unsubscribe URL. The body parts are already encoded at this point.
+    msg.policy = msg.policy.clone(max_line_length=998)
     return msg
 
 
