@@ -6,7 +6,7 @@ import logging
 from datetime import UTC, datetime
 
 import uvicorn
-from apscheduler.schedulers.background import BackgroundScheduler  # type: ignore[import-untyped]
+from apscheduler.schedulers.background import BackgroundScheduler
 
 from briefing import subscribers
 from briefing.config import Config
