@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 from briefing import subscribers
 from briefing.collect import collect, summarize_new
 from briefing.config import Briefing, Config
-from briefing.errors import BriefingError
+from briefing.errors import BriefingError, StoreError
 from briefing.lock import RunLock
 from briefing.models import Edition, EditionInfo
 from briefing.publish import site
@@ -119,7 +119,9 @@ def publish(
         try:
             _publish_edition(config, store, briefing, unfinished, renderer, now, report)
             report.finished.append(unfinished.id)
-        except (BriefingError, sqlite3.Error, ValueError, OSError) as exc:
+        except StoreError:
+            raise
+        except (BriefingError, ValueError, OSError) as exc:
             report.failed.append(f"edition {unfinished.id}: {_one_line(exc)} (retried next run)")
             log.warning("%s: edition %s: %s", briefing.name, unfinished.id, _one_line(exc))
     edition, report.message = compose_edition(config, store, briefing, slot or now, until=now, timer=timer)
@@ -205,7 +207,9 @@ def publish_isolated(
     """`publish`, with any failure of this briefing caught and reported instead of raised."""
     try:
         return publish(config, store, briefing, now, renderer, slot=slot, timer=timer)
-    except (BriefingError, sqlite3.Error, ValueError, OSError, KeyError) as exc:
+    except StoreError:
+        raise  # the store is everyone's: a store fault stops the run (cli.py says what and where)
+    except (BriefingError, ValueError, OSError, KeyError) as exc:
         log.debug("%s failed", briefing.name, exc_info=exc)
         return PublishReport(briefing.name, error=_one_line(exc))
 

@@ -7,6 +7,7 @@ before anything is published.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
@@ -44,6 +45,25 @@ from briefing.store_rows import (
 from briefing.store_schema import MIGRATIONS
 
 
+class _Connection(sqlite3.Connection):
+    """A connection whose every statement turns an SQLite failure into a one-line StoreError, so
+    no caller outside this module ever sees sqlite3's exceptions."""
+
+    store_path: Path = Path("store")
+
+    def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:
+        try:
+            return super().execute(sql, parameters)
+        except sqlite3.Error as exc:
+            raise store_error(self.store_path, exc) from None
+
+    def executemany(self, sql: str, parameters: Iterable[Any], /) -> sqlite3.Cursor:
+        try:
+            return super().executemany(sql, parameters)
+        except sqlite3.Error as exc:
+            raise store_error(self.store_path, exc) from None
+
+
 class Store:
     """A briefing store in one SQLite file."""
 
@@ -54,7 +74,8 @@ class Store:
                 if self.path.is_dir():
                     raise StoreError(f"{self.path}: is a folder; `store:` must name a file")
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(str(path), timeout=busy_timeout, isolation_level=None)
+            self.db = sqlite3.connect(str(path), timeout=busy_timeout, isolation_level=None, factory=_Connection)
+            self.db.store_path = self.path
             self.db.row_factory = sqlite3.Row
             self.db.execute("PRAGMA foreign_keys = ON")
             self.db.execute("PRAGMA journal_mode = WAL")
@@ -73,7 +94,8 @@ class Store:
         try:
             yield self.db
         except BaseException:
-            self.db.execute("ROLLBACK")
+            with contextlib.suppress(StoreError):
+                self.db.execute("ROLLBACK")
             raise
         self.db.execute("COMMIT")
 
@@ -81,6 +103,12 @@ class Store:
 
     def migrate(self) -> list[str]:
         """Apply the migrations this store has not seen yet; return their names."""
+        tables = {row[0] for row in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if tables and "migrations" not in tables:
+            raise StoreError(
+                f"{self.path}: this SQLite file is not a briefing store (it holds other tables:"
+                f" {', '.join(sorted(tables)[:4])}); point `store:` at a new file"
+            )
         self.db.execute(
             "CREATE TABLE IF NOT EXISTS migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied TEXT NOT NULL)"
         )
