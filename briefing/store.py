@@ -41,6 +41,7 @@ from briefing.store_rows import (
     with_first_seen,
 )
 from briefing.store_schema import MIGRATIONS
+from briefing.store_subscribers import SubscriberStore
 
 
 class _Connection(sqlite3.Connection):
@@ -62,7 +63,7 @@ class _Connection(sqlite3.Connection):
             raise store_error(self.store_path, exc) from None
 
 
-class Store:
+class Store(SubscriberStore):
     """A briefing store in one SQLite file."""
 
     def __init__(self, path: Path | str, *, busy_timeout: float = 5.0) -> None:
@@ -446,7 +447,6 @@ class Store:
             sql += f" WHERE d.status IN ({','.join('?' for _ in statuses)})"
             args.extend(statuses)
         return [delivery_from_row(r) for r in self.db.execute(sql + " ORDER BY d.edition_id, d.recipient", args)]
-
 
 
 
