@@ -178,7 +178,7 @@ def test_store_records_migrations_and_reopens(tmp_path: Path) -> None:
     store = Store(path)
     assert [r[0] for r in store.db.execute("SELECT name FROM migrations")] == [
         "initial", "source fetch state and first-run backfill", "files seen by files sources", "every time in UTC",
-        "edition titles for listings", "subscribers and confirmation mails",
+        "edition titles for listings", "subscribers and confirmation mails", "articles released by abandoned editions",
     ]
     assert store.migrate() == []
     store.close()

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 
 import uvicorn
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from briefing import subscribers
 from briefing.config import Config
-from briefing.errors import BriefingError
 from briefing.web.app import create_app
 
 log = logging.getLogger("briefing")
@@ -49,35 +47,11 @@ def serve(config: Config, host: str, port: int, *, schedule: bool = False) -> No
 
 
 def _scheduler(config: Config) -> BackgroundScheduler:
-    """The collect and publish jobs of `briefing schedule`, on a background thread of this process."""
+    """The jobs of `briefing schedule` (daemon.py: one at a time, missed slots caught up) on a
+    background thread of this process."""
     from briefing import scheduler
-    from briefing.lock import LockedError
-    from briefing.pipeline import collect, locked_store, publish
-    from briefing.render import Renderer
+    from briefing.daemon import Daemon
 
-    renderer = Renderer(config.templates)
-
-    def collect_job() -> None:
-        try:
-            with locked_store(config) as store:
-                new = sum(r.new for r in collect(config, store, datetime.now(UTC)))
-            log.warning("collect: %d new article(s)", new)
-        except LockedError as exc:
-            log.warning("collect skipped: %s", exc)
-        except BriefingError as exc:
-            log.error("collect failed: %s", exc)
-
-    def publish_job(name: str) -> None:
-        now = datetime.now(UTC)
-        briefing = next(b for b in config.briefings if b.name == name)
-        try:
-            with locked_store(config) as store:
-                collect(config, store, now)
-                report = publish(config, store, briefing, now, renderer, slot=scheduler.last_slot(briefing, now) or now)
-            log.warning("%s: %s", name, f"published {report.edition.id}" if report.edition else report.message)
-        except LockedError as exc:
-            log.warning("publish %s skipped: %s", name, exc)
-        except BriefingError as exc:
-            log.error("publish %s failed: %s", name, exc)
-
-    return scheduler.build(config, collect=collect_job, publish=publish_job)
+    daemon = Daemon(config)
+    daemon.start_up()
+    return scheduler.build(config, collect=daemon.collect_job, publish=daemon.publish_job)
