@@ -86,6 +86,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     collect_cmd.add_argument("-c", "--config", default="config.yaml", type=Path, help="config file (default: ./config.yaml)")
     collect_cmd.add_argument("--now", help="the time, ISO-8601 (default: the current time)")
+    collect_cmd.add_argument(
+        "--force", action="append", default=[], metavar="SOURCE",
+        help="fetch this source now, even if it is backing off or disabled (repeatable)",
+    )
     schedule = commands.add_parser(
         "schedule",
         parents=[common],
@@ -189,8 +193,12 @@ def _collect(args: argparse.Namespace) -> int:
 
     config = config_module.load(args.config)
     now = parse_now(args.now, config.timezone)
+    known = {s.name for s in config.sources}
+    for name in args.force:
+        if name not in known:
+            raise ConfigError(f"--force: no source named {name!r} (known: {', '.join(sorted(known))})")
     with locked_store(config) as store:
-        reports = collect(config, store, now)
+        reports = collect(config, store, now, force=args.force)
     if not args.quiet:
         _print_report(RunReport(sources=reports, report_after=config.fetch.report_after_failures), Path.cwd())
     return 0

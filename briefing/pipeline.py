@@ -30,7 +30,7 @@ from briefing.publish.email import Envelope, SmtpSettings, build_message, messag
 from briefing.publish.feed import FeedEntry, build_feeds, build_json_feed
 from briefing.publish.files import write_atomic
 from briefing.render import Links, Renderer
-from briefing.sources import Fetched, backoff, fetch
+from briefing.sources import Fetched, backoff, fetch, is_due
 from briefing.store import Store
 from briefing.styles.common import edition_id
 from briefing.text.pages import extract_articles
@@ -95,22 +95,21 @@ class RunReport:
 # -- collect ----------------------------------------------------------------------------------------
 
 
-def collect(config: Config, store: Store, now: datetime, *, fetcher: Fetcher | None = None) -> list[SourceReport]:
+def collect(
+    config: Config, store: Store, now: datetime, *, fetcher: Fetcher | None = None, force: Sequence[str] = ()
+) -> list[SourceReport]:
     """Fetch every source that is due, store articles not seen before, summarize the new ones.
 
     Sources are fetched concurrently (at most `fetch.per_host` requests to one host at a time);
     their results are stored one by one in config order. A failing source is recorded and skipped.
+    Sources named in `force` are fetched now, whatever their back-off or disabled state.
     """
     reports = {s.name: SourceReport(s.name) for s in config.sources}
     states = {s.name: store.source_state(s.name) for s in config.sources}
     due = []
     for source in config.sources:
-        state = states[source.name] or {}
-        if state.get("disabled"):
-            reports[source.name].skipped = f"disabled after: {state.get('last_error')}"
-        elif state.get("next_fetch") and datetime.fromisoformat(state["next_fetch"]) > now:
-            reports[source.name].skipped = f"not due until {state['next_fetch'][:16]}"
-        else:
+        reports[source.name].skipped = is_due(states[source.name], now, force=source.name in force)
+        if reports[source.name].skipped is None:
             due.append(source)
     own = fetcher is None and any(s.type != "files" for s in due)
     if own:
@@ -135,6 +134,7 @@ def make_fetcher(config: Config) -> Fetcher:
     return Fetcher(
         agent=config.fetch.user_agent or user_agent(config.site.base_url),
         timeout=config.fetch.timeout,
+        deadline=config.fetch.deadline,
         max_bytes=config.fetch.max_bytes,
         per_host=config.fetch.per_host,
     )
@@ -161,7 +161,7 @@ def _store_fetch(
             next_fetch=later if config.fetch.backoff_minutes or getattr(exc, "retry_after", None) else None,
             disable=bool(getattr(exc, "gone", False)),
         )
-        log.warning("source %s: %s", source.name, exc)
+        log.info("source %s: %s", source.name, exc)  # the run's report prints it, once
         return
     report.warnings = result.warnings
     report.not_modified = result.not_modified

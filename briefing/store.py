@@ -284,7 +284,7 @@ class Store:
             db.execute("INSERT OR IGNORE INTO sources (name, type) VALUES (?, ?)", (name, kind))
             if ok:
                 db.execute(
-                    """UPDATE sources SET last_status = 'ok', failures = 0, last_error = NULL, last_checked = ?,
+                    """UPDATE sources SET last_status = 'ok', failures = 0, last_error = NULL, last_checked = ?, disabled = 0,
                        successes = successes + 1, http_status = ?, next_fetch = ?, url = COALESCE(?, url),
                        etag = CASE WHEN ? THEN etag ELSE ? END,
                        last_modified = CASE WHEN ? THEN last_modified ELSE ? END

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from briefing.config import FeedSource, FilesSource, PageSource
 from briefing.errors import SourceError
@@ -40,7 +39,47 @@ def fetch(
     state: dict[str, Any] | None = None,
     known_files: dict[str, tuple[int, int]] | None = None,
 ) -> Fetched:
-    """Fetch one source. Raise SourceError (FetchError for HTTP) with a one-line reason."""
+    """Fetch one source. Raise SourceError (FetchError for HTTP) with a one-line reason.
+
+    Whatever goes wrong inside one source, even an exception nobody foresaw (a parser bug on a
+    hostile feed), comes out as one SourceError naming it, so the other sources go on.
+    """
+    try:
+        result = _fetch(source, now, fetcher, state, known_files)
+    except SourceError:
+        raise
+    except Exception as exc:  # one source must never stop the others
+        log.debug("source %s failed unexpectedly", source.name, exc_info=True)
+        text = str(exc).strip()
+        reason = text.splitlines()[0][:200] if text else ""
+        raise SourceError(f"unexpected {type(exc).__name__}{': ' + reason if reason else ''}") from exc
+    result.warnings = list(dict.fromkeys(result.warnings))  # each warning once
+    return result
+
+
+def is_due(state: dict[str, Any] | None, now: datetime, *, force: bool = False) -> str | None:
+    """None when a source should be fetched now, else why not (disabled, backing off, not due).
+
+    `force` fetches it anyway: for a source whose URL was just fixed, or to see if it is back.
+    """
+    state = state or {}
+    if force:
+        return None
+    if state.get("disabled"):
+        return f"disabled after: {state.get('last_error')} (fetch it with --force to retry)"
+    next_fetch = state.get("next_fetch")
+    if next_fetch and datetime.fromisoformat(next_fetch) > now:
+        return f"not due until {next_fetch[:16]}"
+    return None
+
+
+def _fetch(
+    source: FilesSource | FeedSource | PageSource,
+    now: datetime,
+    fetcher: Fetcher | None,
+    state: dict[str, Any] | None,
+    known_files: dict[str, tuple[int, int]] | None,
+) -> Fetched:
     label = source.label or source.name
     if isinstance(source, FilesSource):
         documents, seen = fetch_files(source, now, known_files or {})
@@ -74,21 +113,47 @@ def _fetch_feed(source: FeedSource, label: str, now: datetime, fetcher: Fetcher,
     result.next_fetch = now + max(waits) if waits else None
     documents = parsed.documents
     if source.full_text:
-        documents = [feeds.with_full_text(d, lambda link: _page_text(fetcher, link, now, result)) for d in documents]
+        pages = _FullText(fetcher, now, time.monotonic() + fetcher.deadline)
+        documents = [feeds.with_full_text(d, pages.text) for d in documents]
+        if pages.failed:
+            result.warnings.append(pages.summary())
     result.documents = documents
     return result
 
 
-def _page_text(fetcher: Fetcher, url: str, now: datetime, result: Fetched) -> str | None:
-    from briefing.sources import pages
+class _FullText:
+    """Fetches linked pages for one feed within one fetch deadline, counting what failed, so a
+    feed whose pages all fail gives one warning, not one per entry."""
 
-    try:
-        response = fetcher.get(url, now=now)
-        found = pages.extract(pages.decode(response), response.url)
-    except (SourceError, ValueError) as exc:
-        result.warnings.append(f"full text of {url}: {exc}")
+    def __init__(self, fetcher: Fetcher, now: datetime, until: float) -> None:
+        self.fetcher, self.now, self.until = fetcher, now, until
+        self.tried = 0
+        self.failed = 0
+        self.reasons: dict[str, int] = {}
+
+    def text(self, url: str) -> str | None:
+        from briefing.sources import pages
+
+        self.tried += 1
+        try:
+            response = self.fetcher.get(url, now=self.now, deadline=self.until - time.monotonic())
+            found = pages.extract(pages.decode(response), response.url)
+        except (SourceError, ValueError) as exc:
+            reason = str(exc)
+        else:
+            if found is not None:
+                return found.text
+            reason = "no main text found"
+        self.failed += 1
+        self.reasons[reason] = self.reasons.get(reason, 0) + 1
         return None
-    return found.text if found else None
+
+    def summary(self) -> str:
+        reason = max(self.reasons, key=lambda r: self.reasons[r])
+        return (
+            f"full text unavailable for {self.failed} of {self.tried} items; used the feed text"
+            f" (most often: {reason})"
+        )
 
 
 def _fetch_pages(source: PageSource, label: str, now: datetime, fetcher: Fetcher) -> Fetched:
@@ -117,4 +182,4 @@ def backoff(failures: int, minutes: float) -> timedelta:
     return min(timedelta(minutes=minutes * 2 ** max(0, failures - 1)), timedelta(days=1))
 
 
-__all__ = ["Fetched", "fetch", "backoff", "replace"]
+__all__ = ["Fetched", "fetch", "is_due", "backoff", "replace"]
