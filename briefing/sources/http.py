@@ -258,10 +258,12 @@ def _network_error(exc: Exception, read_timeout: float | None) -> FetchError:
         return FetchError(f"timed out after {read_timeout or 0:g} s without data")
     if isinstance(exc, httpx.TooManyRedirects):
         return FetchError("too many redirects")
-    if isinstance(exc, httpx.RemoteProtocolError):
-        return FetchError(f"the connection broke off: {_first_line(exc)}")
-    if isinstance(exc, ConnectionResetError):
+    if isinstance(exc, ConnectionResetError) or "reset by peer" in str(exc):
         return FetchError("the connection was reset by the server")
+    if isinstance(exc, httpx.ConnectError):
+        return FetchError(f"could not connect: {_first_line(exc)}")
+    if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
+        return FetchError(f"the connection broke off: {_first_line(exc)}")
     return FetchError(f"{type(exc).__name__}: {_first_line(exc)}")
 
 
