@@ -99,7 +99,7 @@ def faults(xxe_target: str) -> dict[str, Fault]:
         ),
         "binary-image": Fault(respond(bytes(range(256)) * 40, content_type="image/png"), "not a"),
         "empty-body": Fault(respond(b""), "not a"),
-        "truncated-xml": Fault(respond(VALID[: len(VALID) // 3]), None),
+        "truncated-xml": Fault(respond(VALID[: len(VALID) // 3]), "not a readable feed"),
         "declared-length-lies": Fault(
             lambda s, srv: s.sendall(
                 head("200 OK", {"Content-Type": "application/rss+xml", "Content-Length": str(len(VALID) * 3)}) + VALID
@@ -118,7 +118,10 @@ def faults(xxe_target: str) -> dict[str, Fault]:
             respond(b'{"version": "https://jsonfeed.org/version/1.1", "items": 5}', content_type="application/json"),
             "unexpected",
         ),
-        "json-nested-100k": Fault(respond(b"{" + b'"a":[' * 100_000, content_type="application/feed+json"), "not a"),
+        "json-nested-100k": Fault(
+            respond(b'{"version":' + b"[" * 100_000 + b"]" * 100_000 + b"}", content_type="application/feed+json"),
+            "unexpected RecursionError",
+        ),
         "gzip-wrapped-nothing": Fault(respond(gzipped(b""), Content_Encoding="gzip"), "not a"),
     }
 
