@@ -64,7 +64,7 @@ def safe_title(text: str | None, limit: int = TITLE_LIMIT) -> str:
         return one_line + ELLIPSIS if len(one_line) < limit else one_line[: limit - 1].rstrip() + ELLIPSIS
     cut = one_line[: limit - 1]
     space = cut.rfind(" ")
-    if space > limit * 2 // 3:  # end on a word boundary where one is near
+    if one_line[limit - 1] != " " and space > limit * 2 // 3:  # end on a word boundary where one is near
         cut = cut[:space]
     return cut.rstrip() + ELLIPSIS
 
