@@ -294,10 +294,13 @@ def summarize_many(
 
         with threadpool_limits(limits=1, user_api="blas"):
             return [_summarize_task(job) for job in jobs]
-    # load the stemmer (and a stock summarizer) before forking, so no worker imports them again
-    _stem("warm")
-    if algorithm in ALGORITHMS:
-        _summarizer(algorithm)
-    context = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
+    # Not "fork": summarizing runs while the fetch pool's threads (and in the daemon APScheduler's)
+    # are alive, and a forked child can deadlock on a lock one of them held. The forkserver is a
+    # clean single-threaded process that imports this module once; workers fork from it.
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["briefing.summarize"])
+    else:
+        context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_one_blas_thread) as pool:
         return list(pool.map(_summarize_task, jobs, chunksize=max(1, len(jobs) // (workers * 8))))

@@ -65,7 +65,8 @@ def build_message(envelope: Envelope, text: str, html: str) -> EmailMessage:
     msg["Subject"] = safe_title(envelope.subject)
     msg["Date"] = format_datetime(envelope.date)
     msg["Message-ID"] = message_id(envelope.edition_id, envelope.recipient, envelope.sender)
-    msg["List-Id"] = f"{safe_title(envelope.list_title).replace('<', '').replace('>', '')} <{envelope.list_name}.{sender_domain(envelope.sender)}>"
+    list_title = safe_title(envelope.list_title).replace("<", "").replace(">", "")
+    msg["List-Id"] = f"{list_title} <{envelope.list_name}.{sender_domain(envelope.sender)}>"
     unsubscribe = []
     if envelope.unsubscribe_mailto:
         unsubscribe.append(f"<mailto:{envelope.unsubscribe_mailto}?subject=unsubscribe>")
@@ -106,27 +107,31 @@ class SmtpSettings:
 
 
 def send_smtp(settings: SmtpSettings, msg: EmailMessage) -> None:
-    """Send one message; raise DeliveryError (permanent for a 5xx answer)."""
+    """Send one message; raise DeliveryError (permanent for a 5xx answer).
+
+    The message counts as sent once the server has answered 250 to DATA: a failure after that (a
+    dropped connection or an odd answer at QUIT) is ignored, so it is never sent twice for it.
+    """
     where = f"{settings.host}:{settings.port}"
+    client: smtplib.SMTP | None = None
     try:
         if settings.security == "ssl":
-            client: smtplib.SMTP = smtplib.SMTP_SSL(
+            client = smtplib.SMTP_SSL(
                 settings.host, settings.port, timeout=settings.timeout, context=ssl.create_default_context()
             )
         else:
             client = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
-        with client:
-            if settings.security == "starttls":
-                client.starttls(context=ssl.create_default_context())
-            if settings.username:
-                client.login(settings.username, settings.password or "")
-            refused = client.send_message(msg)
-            if refused:
-                code, reason = next(iter(refused.values()))
-                raise DeliveryError(
-                    f"SMTP {where} refused {msg['To']}: {code} {reason.decode(errors='replace')}",
-                    permanent=500 <= code < 600,
-                )
+        if settings.security == "starttls":
+            client.starttls(context=ssl.create_default_context())
+        if settings.username:
+            client.login(settings.username, settings.password or "")
+        refused = client.send_message(msg)
+        if refused:
+            code, reason = next(iter(refused.values()))
+            raise DeliveryError(
+                f"SMTP {where} refused {msg['To']}: {code} {reason.decode(errors='replace')}",
+                permanent=500 <= code < 600,
+            )
     except DeliveryError:
         raise
     except smtplib.SMTPRecipientsRefused as exc:
@@ -142,3 +147,16 @@ def send_smtp(settings: SmtpSettings, msg: EmailMessage) -> None:
         raise DeliveryError(f"SMTP {where}: connection lost or refused ({exc or type(exc).__name__})") from None
     except (smtplib.SMTPException, OSError) as exc:
         raise DeliveryError(f"SMTP {where}: {exc}") from None
+    finally:
+        if client is not None:
+            _quit_quietly(client)
+
+
+def _quit_quietly(client: smtplib.SMTP) -> None:
+    """QUIT and close; after a 250 to DATA the message is the server's, whatever QUIT answers."""
+    try:
+        client.quit()
+    except (smtplib.SMTPException, OSError):
+        pass
+    finally:
+        client.close()

@@ -6,11 +6,11 @@ import logging
 import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from briefing.config import FeedSource, FilesSource, PageSource
 from briefing.errors import SourceError
-from briefing.models import Document
+from briefing.models import Document, SourceState
 from briefing.sources.files import fetch_files
 
 if TYPE_CHECKING:  # feedparser, trafilatura and httpx load when a feed or page is fetched
@@ -36,48 +36,21 @@ def fetch(
     source: FilesSource | FeedSource | PageSource,
     now: datetime,
     fetcher: Fetcher | None,
-    state: dict[str, Any] | None = None,
+    state: SourceState | None = None,
     known_files: dict[str, tuple[int, int]] | None = None,
 ) -> Fetched:
-    """Fetch one source. Raise SourceError (FetchError for HTTP) with a one-line reason.
-
-    Whatever goes wrong inside one source, even an exception nobody foresaw (a parser bug on a
-    hostile feed), comes out as one SourceError naming it, so the other sources go on.
-    """
-    try:
-        result = _fetch(source, now, fetcher, state, known_files)
-    except SourceError:
-        raise
-    except Exception as exc:  # one source must never stop the others
-        log.debug("source %s failed unexpectedly", source.name, exc_info=True)
-        text = str(exc).strip()
-        reason = text.splitlines()[0][:200] if text else ""
-        raise SourceError(f"unexpected {type(exc).__name__}{': ' + reason if reason else ''}") from exc
+    """Fetch one source. Raise SourceError (FetchError for HTTP) with a one-line reason; anything
+    unforeseen is turned into one line by the collect job, which isolates each source."""
+    result = _fetch(source, now, fetcher, state, known_files)
     result.warnings = list(dict.fromkeys(result.warnings))  # each warning once
     return result
-
-
-def is_due(state: dict[str, Any] | None, now: datetime, *, force: bool = False) -> str | None:
-    """None when a source should be fetched now, else why not (disabled, backing off, not due).
-
-    `force` fetches it anyway: for a source whose URL was just fixed, or to see if it is back.
-    """
-    state = state or {}
-    if force:
-        return None
-    if state.get("disabled"):
-        return f"disabled after: {state.get('last_error')} (fetch it with --force to retry)"
-    next_fetch = state.get("next_fetch")
-    if next_fetch and datetime.fromisoformat(next_fetch) > now:
-        return f"not due until {next_fetch[:16]}"
-    return None
 
 
 def _fetch(
     source: FilesSource | FeedSource | PageSource,
     now: datetime,
     fetcher: Fetcher | None,
-    state: dict[str, Any] | None,
+    state: SourceState | None,
     known_files: dict[str, tuple[int, int]] | None,
 ) -> Fetched:
     label = source.label or source.name
@@ -87,18 +60,18 @@ def _fetch(
     assert fetcher is not None
     if isinstance(source, PageSource):
         return _fetch_pages(source, label, now, fetcher)
-    return _fetch_feed(source, label, now, fetcher, state or {})
+    return _fetch_feed(source, label, now, fetcher, state or SourceState(source.name, source.type))
 
 
-def _fetch_feed(source: FeedSource, label: str, now: datetime, fetcher: Fetcher, state: dict[str, Any]) -> Fetched:
+def _fetch_feed(source: FeedSource, label: str, now: datetime, fetcher: Fetcher, state: SourceState) -> Fetched:
     from briefing.sources import feeds
 
-    url = state.get("url") or source.url
-    response = fetcher.get(url, etag=state.get("etag"), last_modified=state.get("last_modified"), now=now)
+    url = state.url or source.url
+    response = fetcher.get(url, etag=state.etag, last_modified=state.last_modified, now=now)
     result = Fetched(
         url=response.permanent_url,
-        etag=response.etag or state.get("etag"),
-        last_modified=response.last_modified or state.get("last_modified"),
+        etag=response.etag or state.etag,
+        last_modified=response.last_modified or state.last_modified,
         http_status=response.status,
     )
     wait = response.max_age()
@@ -182,4 +155,4 @@ def backoff(failures: int, minutes: float) -> timedelta:
     return min(timedelta(minutes=minutes * 2 ** max(0, failures - 1)), timedelta(days=1))
 
 
-__all__ = ["Fetched", "fetch", "is_due", "backoff", "replace"]
+__all__ = ["Fetched", "fetch", "backoff", "replace"]
