@@ -14,13 +14,12 @@ import sqlite3
 import sys
 from collections.abc import Callable
 from dataclasses import asdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from briefing import __version__
+from briefing import __version__, output
 from briefing import config as config_module
-from briefing import output
 from briefing.config import Briefing, Config
 from briefing.errors import BriefingError, ConfigError
 
@@ -35,7 +34,7 @@ EXAMPLES = """examples:
 def parse_now(value: str | None, default_tz: str) -> datetime:
     """--now as an aware datetime; a value without an offset is read in the config's timezone."""
     if value is None:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
@@ -160,7 +159,7 @@ def cmd_editions(args: argparse.Namespace) -> int:
     if args.action == "abandon":
         if not args.id:
             raise ConfigError("editions abandon: name the edition (briefing editions abandon ID)")
-        info = abandon(config, args.id, datetime.now(timezone.utc))
+        info = abandon(config, args.id, datetime.now(UTC))
         print(f"Abandoned {info.id}: it stays in the store, marked abandoned; its articles go to the next edition.")
         return 0
     store = Store(config.store)
@@ -290,8 +289,7 @@ def main(argv: list[str] | None = None) -> int:
             raise
         from briefing.store import store_error
 
-        config_path = getattr(args, "config", None)
-        error = store_error(Path(str(config_path or "store")), exc)
+        error = store_error(Path("the store"), exc)
         print(f"Error: {error}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:

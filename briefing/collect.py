@@ -8,13 +8,14 @@ reported in one line and skipped: it never stops the others.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Collection, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from briefing.config import Config, Source
-from briefing.errors import BriefingError
+from briefing.errors import BriefingError, StoreError
 from briefing.models import Article, SourceState, Summary
 from briefing.reports import SourceReport, StageTimer
 from briefing.sources import Fetched, backoff, fetch
@@ -98,6 +99,8 @@ def _store_fetch(
 ) -> None:
     try:
         result = future.result()
+    except sqlite3.Error:
+        raise  # a store fault is not this source's
     except Exception as exc:  # noqa: BLE001 - any failure of one source is that source's, never the run's
         if not isinstance(exc, BriefingError):
             log.debug("source %s failed", source.name, exc_info=exc)
@@ -123,8 +126,12 @@ def _store_fetch(
             articles = [a for d in result.documents for a in extract_articles(d)]
         with timer("collect: store"):
             new = store.add_articles(articles, first_seen=now, hide_before=hide_before)
+            fresh = {a.id for a in new}
+            updated = store.update_unpublished(a for a in articles if a.id not in fresh)
         with timer("collect: summarize"):
-            summarize_new(config, store, new)
+            summarize_new(config, store, [*new, *updated])
+    except (sqlite3.Error, StoreError):
+        raise  # a store fault is not this source's
     except Exception as exc:  # noqa: BLE001 - a document we cannot read: the source failed this run
         if not isinstance(exc, BriefingError):
             log.debug("source %s failed", source.name, exc_info=exc)
@@ -133,6 +140,7 @@ def _store_fetch(
         log.info("source %s: %s", source.name, report.error)
         return
     report.documents, report.articles, report.new = len(result.documents), len(articles), len(new)
+    report.updated = len(updated)
     if result.files_seen:
         store.record_files_seen(source.name, result.files_seen)
     store.record_source(

@@ -240,6 +240,7 @@ class Config(_Model):
         return briefing.recipients if briefing.recipients is not None else self.email.recipients
 
 
+MAX_NODES = 100_000  # "billion laughs": a few lines of aliases of aliases expand to billions of values
 MAX_CONFIG_BYTES = 1_000_000  # a config is a few kB; anything this large is a mistake (or an attack)
 
 
@@ -288,6 +289,9 @@ def _read(path: Path) -> dict[str, Any]:
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start}); save the config as UTF-8") from None
     try:
+        size = _expanded_size(yaml.compose(text, Loader=yaml.SafeLoader), {})
+        if size > MAX_NODES:
+            raise ConfigError(f"{path}: its YAML aliases expand to {size:,} values; a config holds far fewer")
         raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -301,12 +305,28 @@ def _read(path: Path) -> dict[str, Any]:
     return raw
 
 
+def _expanded_size(node: yaml.Node | None, memo: dict[int, int]) -> int:
+    """How many values the document has once every alias is expanded (each node sized once, then reused)."""
+    if node is None:
+        return 0
+    if id(node) in memo:
+        return memo[id(node)]
+    memo[id(node)] = 1  # a recursive alias counts once instead of forever
+    size = 1
+    if isinstance(node, yaml.SequenceNode):
+        size += sum(_expanded_size(child, memo) for child in node.value)
+    elif isinstance(node, yaml.MappingNode):
+        size += sum(_expanded_size(k, memo) + _expanded_size(v, memo) for k, v in node.value)
+    memo[id(node)] = size
+    return size
+
+
 def cross_problems(raw: dict[str, Any]) -> list[str]:
     """Problems between settings (names used twice, unknown source names); reads the raw mapping
     defensively so they are reported together with every type error."""
-    sources = raw.get("sources") if isinstance(raw.get("sources"), list) else []
-    briefings = raw.get("briefings") if isinstance(raw.get("briefings"), list) else []
-    names = [s.get("name") for s in sources if isinstance(s, dict) and isinstance(s.get("name"), str)]
+    sources: list[Any] = raw["sources"] if isinstance(raw.get("sources"), list) else []
+    briefings: list[Any] = raw["briefings"] if isinstance(raw.get("briefings"), list) else []
+    names: list[str] = [s["name"] for s in sources if isinstance(s, dict) and isinstance(s.get("name"), str)]
     problems = [f"sources: the name {n!r} is used twice" for i, n in enumerate(names) if n in names[:i]]
     briefing_names: list[str] = []
     for b in briefings:

@@ -24,7 +24,7 @@ _MONTH_NAMES = {name[:3].lower(): i + 1 for i, name in enumerate(MONTHS)}
 # crontab "1-5" would run Tuesday to Saturday; the trigger is built from names, which mean the same.
 _APS_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 
-_FIELDS = (
+_FIELDS: tuple[tuple[str, int, int, dict[str, int]], ...] = (
     ("minute", 0, 59, {}),
     ("hour", 0, 23, {}),
     ("day", 1, 31, {}),
@@ -70,7 +70,7 @@ def parse_cron(expression: str) -> Cron:
     fields = expression.split()
     if len(fields) != 5:
         raise CronError(f"expected five fields (minute hour day month weekday), found {len(fields)}")
-    values = [_field(text, *spec) for text, spec in zip(fields, _FIELDS)]
+    values = [_field(text, *spec) for text, spec in zip(fields, _FIELDS, strict=False)]
     weekdays = tuple(sorted({d % 7 for d in values[4]}))
     return Cron(
         expression=" ".join(fields),

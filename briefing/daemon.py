@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from briefing import scheduler
 from briefing.collect import collect
@@ -34,7 +34,7 @@ class Daemon:
     def __init__(self, config: Config, *, clock: Callable[[], datetime] | None = None) -> None:
         self.config = config
         self.renderer = Renderer(config.templates)
-        self.clock = clock or (lambda: datetime.now(timezone.utc))
+        self.clock = clock or (lambda: datetime.now(UTC))
         self.attempted: dict[str, datetime] = {}  # briefing -> latest slot whose publish ran
         self._lock = threading.Lock()  # belt and braces: jobs already run on one worker
 

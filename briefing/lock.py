@@ -5,7 +5,7 @@ from __future__ import annotations
 import fcntl
 import os
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 
@@ -45,7 +45,7 @@ class RunLock:
                     f"another briefing run holds {self.path} ({holder}); try again when it has finished"
                 ) from None
         os.ftruncate(fd, 0)
-        os.write(fd, f"pid {os.getpid()} since {datetime.now(timezone.utc):%Y-%m-%d %H:%M:%S} UTC".encode())
+        os.write(fd, f"pid {os.getpid()} since {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC".encode())
         self._fd = fd
         return self
 

@@ -68,7 +68,8 @@ def print_report(report: RunReport, cwd: Path) -> None:
         elif s.not_modified:
             print(f"  {s.name}: not modified since the last fetch")
         else:
-            print(f"  {s.name}: {s.documents} documents, {s.articles} articles, {s.new} new")
+            updated = f", {s.updated} updated" if s.updated else ""
+            print(f"  {s.name}: {s.documents} documents, {s.articles} articles, {s.new} new{updated}")
         for warning in dict.fromkeys(s.warnings):  # each warning once
             print(f"  {s.name}: warning: {warning}")
     for p in report.published:

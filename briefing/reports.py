@@ -17,6 +17,7 @@ class SourceReport:
     documents: int = 0
     articles: int = 0
     new: int = 0
+    updated: int = 0  # stored articles not yet published whose text changed at the source
     error: str | None = None
     failures: int = 0
     skipped: str | None = None  # why the source was not fetched this run (disabled, not due)

@@ -35,7 +35,8 @@ def trigger(briefing: Briefing) -> CronTrigger:
 
 def next_slot(briefing: Briefing, now: datetime) -> datetime | None:
     """The first slot strictly after `now`."""
-    return trigger(briefing).get_next_fire_time(None, now + timedelta(microseconds=1))
+    when: datetime | None = trigger(briefing).get_next_fire_time(None, now + timedelta(microseconds=1))
+    return when
 
 
 def slots_between(briefing: Briefing, start: datetime, end: datetime) -> list[datetime]:
@@ -78,8 +79,8 @@ def job_specs(config: Config) -> list[JobSpec]:
 def build(
     config: Config,
     *,
-    collect: Callable[[], None],
-    publish: Callable[[str], None],
+    collect: Callable[[], object],
+    publish: Callable[[str], object],
     scheduler: BackgroundScheduler | None = None,
 ) -> BackgroundScheduler:
     """A scheduler holding the config's jobs (not started)."""
@@ -90,7 +91,7 @@ def build(
     )
     grace = int(config.scheduler.misfire_grace_minutes * 60)
     for spec in job_specs(config):
-        func: Callable[..., None] = collect if spec.kind == "collect" else publish
+        func: Callable[..., object] = collect if spec.kind == "collect" else publish
         args = [] if spec.kind == "collect" else [spec.briefing]
         scheduler.add_job(
             func, spec.trigger, args=args, id=spec.id, name=spec.id, coalesce=True, max_instances=1,

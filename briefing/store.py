@@ -7,6 +7,7 @@ before anything is published.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
@@ -34,11 +35,31 @@ from briefing.store_rows import (
     edition_from_json,
     edition_info_from_row,
     edition_to_json,
+    parse_time,
     source_state_from_row,
     ts,
     with_first_seen,
 )
 from briefing.store_schema import MIGRATIONS
+
+
+class _Connection(sqlite3.Connection):
+    """A connection whose every statement turns an SQLite failure into a one-line StoreError, so
+    no caller outside this module ever sees sqlite3's exceptions."""
+
+    store_path: Path = Path("store")
+
+    def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:
+        try:
+            return super().execute(sql, parameters)
+        except sqlite3.Error as exc:
+            raise store_error(self.store_path, exc) from None
+
+    def executemany(self, sql: str, parameters: Iterable[Any], /) -> sqlite3.Cursor:
+        try:
+            return super().executemany(sql, parameters)
+        except sqlite3.Error as exc:
+            raise store_error(self.store_path, exc) from None
 
 
 class Store:
@@ -51,7 +72,8 @@ class Store:
                 if self.path.is_dir():
                     raise StoreError(f"{self.path}: is a folder; `store:` must name a file")
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(str(path), timeout=busy_timeout, isolation_level=None)
+            self.db = sqlite3.connect(str(path), timeout=busy_timeout, isolation_level=None, factory=_Connection)
+            self.db.store_path = self.path
             self.db.row_factory = sqlite3.Row
             self.db.execute("PRAGMA foreign_keys = ON")
             self.db.execute("PRAGMA journal_mode = WAL")
@@ -70,7 +92,8 @@ class Store:
         try:
             yield self.db
         except BaseException:
-            self.db.execute("ROLLBACK")
+            with contextlib.suppress(StoreError):
+                self.db.execute("ROLLBACK")
             raise
         self.db.execute("COMMIT")
 
@@ -78,6 +101,12 @@ class Store:
 
     def migrate(self) -> list[str]:
         """Apply the migrations this store has not seen yet; return their names."""
+        tables = {row[0] for row in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if tables and "migrations" not in tables:
+            raise StoreError(
+                f"{self.path}: this SQLite file is not a briefing store (it holds other tables:"
+                f" {', '.join(sorted(tables)[:4])}); point `store:` at a new file"
+            )
         self.db.execute(
             "CREATE TABLE IF NOT EXISTS migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied TEXT NOT NULL)"
         )
@@ -137,17 +166,47 @@ class Store:
                     new.append(with_first_seen(a, first_seen))
         return new
 
+    def update_unpublished(self, articles: Iterable[Article]) -> list[Article]:
+        """Take the new text of articles already stored whose text changed at the source, where no
+        edition has used them yet; return those updated. An article an edition already used keeps
+        the version that was published: a correction is not news again (see README, "Collecting")."""
+        updated: list[Article] = []
+        with self.transaction() as db:
+            for a in articles:
+                row = db.execute(
+                    """SELECT fingerprint, first_seen FROM articles WHERE id = ? AND hidden = 0
+                       AND id NOT IN (SELECT article_id FROM edition_articles)""",
+                    (a.id,),
+                ).fetchone()
+                if row is None or row["fingerprint"] == a.fingerprint:
+                    continue
+                if db.execute(
+                    "SELECT 1 FROM articles WHERE source = ? AND fingerprint = ? AND id != ?", (a.source, a.fingerprint, a.id)
+                ).fetchone():
+                    continue  # the new text is another stored article's
+                db.execute(
+                    """UPDATE articles SET title = ?, byline = ?, standfirst = ?, section = ?, paragraphs = ?,
+                       published = COALESCE(?, published), fingerprint = ?, url = ? WHERE id = ?""",
+                    (a.title, a.byline, a.standfirst, a.section, json.dumps(a.paragraphs, ensure_ascii=False),
+                     ts(a.published), a.fingerprint, a.url, a.id),
+                )
+                first_seen = parse_time(row["first_seen"])
+                updated.append(with_first_seen(a, first_seen) if first_seen else a)
+        return updated
+
     def articles_for(
         self, sources: Sequence[str], after: datetime | None, until: datetime, briefing: str
     ) -> list[Article]:
-        """Articles of these sources first seen in (after, until] and not used by this briefing."""
+        """Articles of these sources first seen in (after, until], or released by an abandoned edition
+        of this briefing, and not used by this briefing."""
         marks = ",".join("?" for _ in sources)
         rows = self.db.execute(
             f"""SELECT * FROM articles WHERE source IN ({marks}) AND first_seen <= ? AND hidden = 0
-                AND (? IS NULL OR first_seen > ?)
+                AND (? IS NULL OR first_seen > ?
+                     OR id IN (SELECT article_id FROM released_articles WHERE briefing = ?))
                 AND id NOT IN (SELECT article_id FROM edition_articles WHERE briefing = ?)
                 ORDER BY first_seen, id""",
-            (*sources, ts(until), ts(after), ts(after), briefing),
+            (*sources, ts(until), ts(after), ts(after), briefing, briefing),
         )
         return [article_from_row(row) for row in rows]
 
@@ -289,6 +348,11 @@ class Store:
             raise StoreError(f"edition {edition_id} is {info.status}; only an unfinished edition can be abandoned")
         with self.transaction() as db:
             db.execute("UPDATE editions SET status = 'abandoned' WHERE id = ?", (edition_id,))
+            db.execute(
+                """INSERT OR IGNORE INTO released_articles (briefing, article_id)
+                   SELECT briefing, article_id FROM edition_articles WHERE edition_id = ?""",
+                (edition_id,),
+            )
             db.execute("DELETE FROM edition_articles WHERE edition_id = ?", (edition_id,))
             db.execute(
                 """UPDATE deliveries SET status = 'failed', last_error = 'edition abandoned', updated = ?

@@ -16,12 +16,21 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
 
 from briefing.config import Briefing, Config
 from briefing.errors import DeliveryError
 from briefing.models import Delivery, Edition
-from briefing.publish.email import Envelope, SmtpSettings, build_message, message_id, personal_link, send_smtp, write_outbox
+from briefing.publish.email import (
+    Envelope,
+    SmtpSettings,
+    build_message,
+    message_id,
+    personal_link,
+    send_smtp,
+    write_outbox,
+)
 from briefing.publish.site import links_for
 from briefing.render import Renderer
 from briefing.reports import PublishReport
@@ -64,7 +73,7 @@ def deliver(
             sender=config.email.from_,
             recipient=recipient,
             subject=edition.title,
-            date=now.astimezone(timezone.utc),
+            date=now.astimezone(UTC),
             edition_id=edition.id,
             list_name=briefing.name,
             list_title=briefing.title,
@@ -78,7 +87,7 @@ def deliver(
             log.warning("delivery of %s to %s was interrupted while sending; sending it again (same Message-ID %s)",
                         edition.id, recipient, mid)
 
-        def send() -> None:
+        def send(envelope: Envelope = envelope, msg: EmailMessage = msg) -> None:
             if settings is None:
                 report.files.append(str(write_outbox(config.email.outbox, envelope, msg)))
             else:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import re
 import smtplib
-import socket
 import ssl
 from dataclasses import dataclass
 from datetime import datetime
@@ -143,7 +142,7 @@ def send_smtp(settings: SmtpSettings, msg: EmailMessage) -> None:
     except smtplib.SMTPResponseException as exc:
         text = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
         raise DeliveryError(f"SMTP {where} answered {exc.smtp_code} {text}", permanent=500 <= exc.smtp_code < 600) from None
-    except (smtplib.SMTPServerDisconnected, ConnectionError, socket.timeout, TimeoutError) as exc:
+    except (smtplib.SMTPServerDisconnected, ConnectionError, TimeoutError) as exc:
         raise DeliveryError(f"SMTP {where}: connection lost or refused ({exc or type(exc).__name__})") from None
     except (smtplib.SMTPException, OSError) as exc:
         raise DeliveryError(f"SMTP {where}: {exc}") from None
