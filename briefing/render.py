@@ -40,6 +40,8 @@ class Links:
     feed_url: str
     unsubscribe_url: str | None = None
     unsubscribe_mailto: str | None = None
+    signup_url: str | None = None  # the sign-up form posts here (briefing serve); None: no form
+    signup_lists: tuple[tuple[str, str], ...] = ()  # (name, title) of every briefing the form offers
 
 
 def _wrap(text: str, width: int = 72, indent: str = "", subsequent: str | None = None) -> str:
@@ -109,6 +111,11 @@ class Renderer:
         rows = [(safe_edition(e), url) for e, url in editions]
         return self._render("archive_index.html", title=safe_title(title), editions=rows, links=links)
 
-    def site_index(self, title: str, briefings: list[dict[str, Any]]) -> str:
-        shown = [{**b, "title": safe_title(b.get("title")), "latest": safe_title(b.get("latest")) or None} for b in briefings]
-        return self._render("site_index.html", title=safe_title(title), briefings=shown)
+    def site_index(self, title: str, briefings: list[dict[str, Any]], links: Links | None = None) -> str:
+        shown = [{**b, "title": safe_title(b.get("title")), "latest": safe_title(b.get("latest")) or None}
+                 for b in briefings]
+        return self._render("site_index.html", title=safe_title(title), briefings=shown, links=links)
+
+    def web_page(self, name: str, **context: Any) -> str:
+        """A page of `briefing serve` (templates/web_NAME.html): sign-up answers, confirm, unsubscribe."""
+        return self._render(f"web_{name}.html", **context)
