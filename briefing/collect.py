@@ -76,6 +76,7 @@ def make_fetcher(config: Config) -> Fetcher:
     return Fetcher(
         agent=config.fetch.user_agent or user_agent(config.site.base_url),
         timeout=config.fetch.timeout,
+        deadline=config.fetch.deadline,
         max_bytes=config.fetch.max_bytes,
         per_host=config.fetch.per_host,
     )

@@ -106,7 +106,8 @@ class Fetch(_Model):
     """How sources are fetched over HTTP."""
 
     user_agent: str | None = None  # default: "briefing/VERSION (daily briefing generator; +site.base_url)"
-    timeout: Annotated[float, Field(gt=0)] = 20.0
+    timeout: Annotated[float, Field(gt=0)] = 20.0  # seconds without data before a read gives up
+    deadline: Annotated[float, Field(gt=0)] = 60.0  # seconds for a whole fetch, however the server drips
     max_bytes: Annotated[int, Field(ge=1024)] = 10_000_000
     per_host: Annotated[int, Field(ge=1, le=16)] = 2
     workers: Annotated[int, Field(ge=1, le=64)] = 8

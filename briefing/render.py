@@ -1,5 +1,9 @@
 """The only place that loads templates/ (jinja2): email HTML and text, feed HTML, archive pages.
 
+Every edition passes through `safe.safe_edition` before a template sees it: titles, labels and
+sentences lose control and bidi characters and are capped, and links outside http/https/mailto
+become plain text.
+
 A user's template folder (config `templates`) overrides the built-in templates file by file.
 HTML templates autoescape; every template runs with StrictUndefined so a typo fails loudly.
 """
@@ -16,6 +20,7 @@ import jinja2
 
 from briefing.errors import PublishError
 from briefing.models import Edition
+from briefing.safe import safe_edition, safe_title, safe_url
 
 
 def builtin_templates() -> Path:
@@ -73,6 +78,9 @@ class Renderer:
         )
         self.env.filters["wrap"] = _wrap
         self.env.filters["quote_marks"] = quote_marks
+        # Templates (a user's own too) can pass any link or title through the same gates.
+        self.env.filters["safe_url"] = lambda url: safe_url(url) or ""
+        self.env.filters["safe_title"] = safe_title
         self._inliner = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False)
 
     def _render(self, name: str, **context: Any) -> str:
@@ -86,24 +94,27 @@ class Renderer:
 
     def email_html(self, edition: Edition, links: Links) -> str:
         """The HTML part of the email: table layout with its CSS inlined (media queries kept)."""
-        page = self._render("email.html", edition=edition, links=links)
+        page = self._render("email.html", edition=safe_edition(edition), links=links)
         return self._inliner.inline(page)
 
     def email_text(self, edition: Edition, links: Links) -> str:
-        return self._render("email.txt", edition=edition, links=links)
+        return self._render("email.txt", edition=safe_edition(edition), links=links)
 
     def feed_html(self, edition: Edition, links: Links) -> str:
         """The edition as simple HTML for a feed entry's content."""
-        return self._render("feed_entry.html", edition=edition, links=links).strip()
+        return self._render("feed_entry.html", edition=safe_edition(edition), links=links).strip()
 
     def archive_page(self, edition: Edition, links: Links) -> str:
-        return self._render("archive_edition.html", edition=edition, links=links)
+        return self._render("archive_edition.html", edition=safe_edition(edition), links=links)
 
     def archive_index(self, title: str, editions: list[tuple[Edition, str]], links: Links) -> str:
-        return self._render("archive_index.html", title=title, editions=editions, links=links)
+        rows = [(safe_edition(e), url) for e, url in editions]
+        return self._render("archive_index.html", title=safe_title(title), editions=rows, links=links)
 
     def site_index(self, title: str, briefings: list[dict[str, Any]], links: Links | None = None) -> str:
-        return self._render("site_index.html", title=title, briefings=briefings, links=links)
+        shown = [{**b, "title": safe_title(b.get("title")), "latest": safe_title(b.get("latest")) or None}
+                 for b in briefings]
+        return self._render("site_index.html", title=safe_title(title), briefings=shown, links=links)
 
     def web_page(self, name: str, **context: Any) -> str:
         """A page of `briefing serve` (templates/web_NAME.html): sign-up answers, confirm, unsubscribe."""

@@ -264,7 +264,7 @@ class Store(EditionStore, SubscriberStore):
             if ok:
                 db.execute(
                     """UPDATE sources SET last_status = 'ok', failures = 0, last_error = NULL, last_checked = ?,
-                       successes = successes + 1, http_status = ?, next_fetch = ?, url = COALESCE(?, url),
+                       successes = successes + 1, disabled = 0, http_status = ?, next_fetch = ?, url = COALESCE(?, url),
                        etag = CASE WHEN ? THEN etag ELSE ? END,
                        last_modified = CASE WHEN ? THEN last_modified ELSE ? END
                        WHERE name = ?""",

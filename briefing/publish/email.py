@@ -18,6 +18,7 @@ from pathlib import Path
 
 from briefing.errors import DeliveryError
 from briefing.publish.files import write_atomic
+from briefing.safe import safe_title
 
 
 @dataclass(frozen=True)
@@ -47,14 +48,16 @@ def message_id(edition_id: str, recipient: str, sender: str) -> str:
 
 
 def build_message(envelope: Envelope, text: str, html: str) -> EmailMessage:
+    """The message; the Subject and list title pass `safe_title`, so no content can add a header line."""
     msg = EmailMessage()
     name, address = parseaddr(envelope.sender)
     msg["From"] = formataddr((name, address)) if name else address
     msg["To"] = envelope.recipient
-    msg["Subject"] = envelope.subject
+    msg["Subject"] = safe_title(envelope.subject)
     msg["Date"] = format_datetime(envelope.date)
     msg["Message-ID"] = message_id(envelope.edition_id, envelope.recipient, envelope.sender)
-    msg["List-Id"] = f"{envelope.list_title} <{envelope.list_name}.{sender_domain(envelope.sender)}>"
+    list_title = safe_title(envelope.list_title).replace("<", "").replace(">", "")
+    msg["List-Id"] = f"{list_title} <{envelope.list_name}.{sender_domain(envelope.sender)}>"
     unsubscribe = []
     if envelope.unsubscribe_mailto:
         unsubscribe.append(f"<mailto:{envelope.unsubscribe_mailto}?subject=unsubscribe>")

@@ -2,6 +2,8 @@
 
 Deterministic: the same editions give byte-identical files. feedgen would stamp lastBuildDate with
 the current time and its own version in the Atom generator, so both are set here from the editions.
+Entry titles, summaries and tags pass `safe.safe_title`; the HTML and text come from render.py,
+which makes the edition safe before rendering it.
 """
 
 from __future__ import annotations
@@ -15,8 +17,10 @@ from urllib.parse import urlsplit
 from feedgen.feed import FeedGenerator
 
 from briefing.models import Edition
+from briefing.safe import LABEL_LIMIT, TEXT_LIMIT, safe_title
 
 GENERATOR = "briefing"
+SUMMARY_LIMIT = 4 * TEXT_LIMIT  # an entry's plain-text summary: the intro and a line per item
 
 
 @dataclass(frozen=True)
@@ -93,11 +97,11 @@ def _generator(
         guid = entry_guid(base_url, entry.edition)
         fe.id(guid)
         fe.guid(guid, permalink=False)
-        fe.title(entry.edition.title)
+        fe.title(safe_title(entry.edition.title))
         fe.link(href=entry.url, rel="alternate", type="text/html")
         fe.published(entry.edition.slot)
         fe.updated(entry.edition.slot)
-        fe.summary(entry.summary)
+        fe.summary(safe_title(entry.summary, SUMMARY_LIMIT))
         fe.content(entry.html, type=content_type)
     return fg
 
@@ -120,13 +124,13 @@ def build_json_feed(
             {
                 "id": entry_guid(base_url, entry.edition),
                 "url": entry.url,
-                "title": entry.edition.title,
+                "title": safe_title(entry.edition.title),
                 "content_html": entry.html,
                 "content_text": entry.text,
-                "summary": entry.summary,
+                "summary": safe_title(entry.summary, SUMMARY_LIMIT),
                 "date_published": entry.edition.slot.isoformat(),
                 "date_modified": entry.edition.slot.isoformat(),
-                "tags": list(entry.edition.topics),
+                "tags": [safe_title(t, LABEL_LIMIT) for t in entry.edition.topics],
             }
         )
     document = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -38,7 +39,20 @@ def fetch(
     state: SourceState | None = None,
     known_files: dict[str, tuple[int, int]] | None = None,
 ) -> Fetched:
-    """Fetch one source. Raise SourceError (FetchError for HTTP) with a one-line reason."""
+    """Fetch one source. Raise SourceError (FetchError for HTTP) with a one-line reason; anything
+    unforeseen is turned into one line by the collect job, which isolates each source."""
+    result = _fetch(source, now, fetcher, state, known_files)
+    result.warnings = list(dict.fromkeys(result.warnings))  # each warning once
+    return result
+
+
+def _fetch(
+    source: FilesSource | FeedSource | PageSource,
+    now: datetime,
+    fetcher: Fetcher | None,
+    state: SourceState | None,
+    known_files: dict[str, tuple[int, int]] | None,
+) -> Fetched:
     label = source.label or source.name
     if isinstance(source, FilesSource):
         documents, seen = fetch_files(source, now, known_files or {})
@@ -72,21 +86,47 @@ def _fetch_feed(source: FeedSource, label: str, now: datetime, fetcher: Fetcher,
     result.next_fetch = now + max(waits) if waits else None
     documents = parsed.documents
     if source.full_text:
-        documents = [feeds.with_full_text(d, lambda link: _page_text(fetcher, link, now, result)) for d in documents]
+        pages = _FullText(fetcher, now, time.monotonic() + fetcher.deadline)
+        documents = [feeds.with_full_text(d, pages.text) for d in documents]
+        if pages.failed:
+            result.warnings.append(pages.summary())
     result.documents = documents
     return result
 
 
-def _page_text(fetcher: Fetcher, url: str, now: datetime, result: Fetched) -> str | None:
-    from briefing.sources import pages
+class _FullText:
+    """Fetches linked pages for one feed within one fetch deadline, counting what failed, so a
+    feed whose pages all fail gives one warning, not one per entry."""
 
-    try:
-        response = fetcher.get(url, now=now)
-        found = pages.extract(pages.decode(response), response.url)
-    except (SourceError, ValueError) as exc:
-        result.warnings.append(f"full text of {url}: {exc}")
+    def __init__(self, fetcher: Fetcher, now: datetime, until: float) -> None:
+        self.fetcher, self.now, self.until = fetcher, now, until
+        self.tried = 0
+        self.failed = 0
+        self.reasons: dict[str, int] = {}
+
+    def text(self, url: str) -> str | None:
+        from briefing.sources import pages
+
+        self.tried += 1
+        try:
+            response = self.fetcher.get(url, now=self.now, deadline=self.until - time.monotonic())
+            found = pages.extract(pages.decode(response), response.url)
+        except (SourceError, ValueError) as exc:
+            reason = str(exc)
+        else:
+            if found is not None:
+                return found.text
+            reason = "no main text found"
+        self.failed += 1
+        self.reasons[reason] = self.reasons.get(reason, 0) + 1
         return None
-    return found.text if found else None
+
+    def summary(self) -> str:
+        reason = max(self.reasons, key=lambda r: self.reasons[r])
+        return (
+            f"full text unavailable for {self.failed} of {self.tried} items; used the feed text"
+            f" (most often: {reason})"
+        )
 
 
 def _fetch_pages(source: PageSource, label: str, now: datetime, fetcher: Fetcher) -> Fetched:

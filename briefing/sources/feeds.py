@@ -1,8 +1,9 @@
 """`feed` sources: RSS 0.9x/1.0/2.0 and Atom (feedparser) and JSON Feed, turned into Documents.
 
-Entry HTML is sanitized with nh3 before anything else sees it. Where an entry carries only a teaser
-and `full_text` is on, the linked page is fetched and its main text extracted (trafilatura); where
-that fails, the feed's own text is kept.
+Entry HTML passes `safe.safe_html` (nh3) and titles and authors `safe.safe_title` before anything
+else sees them; links are kept only where `safe.safe_url` allows them. Where an entry carries only
+a teaser and `full_text` is on, the linked page is fetched and its main text extracted
+(trafilatura); where that fails, the feed's own text is kept.
 """
 
 from __future__ import annotations
@@ -17,10 +18,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import feedparser
-import nh3
 
 from briefing.errors import SourceError
 from briefing.models import Document
+from briefing.safe import safe_html, safe_title, safe_url
 from briefing.sources.http import Response
 from briefing.sources.urls import canonical_url
 from briefing.text.pages import html_to_text
@@ -37,9 +38,14 @@ class Parsed:
     warning: str | None = None  # the feed parsed, but not cleanly
 
 
-def sanitize(html: str) -> str:
-    """Feed HTML made safe: no scripts, styles, event handlers or unknown elements (nh3)."""
-    return nh3.clean(html)
+def _link(link: Any) -> str:
+    """An entry's link, canonical, or "" where it is not one briefing may show (javascript:, data:...)."""
+    url = safe_url(link) if isinstance(link, str) else None
+    return canonical_url(url) if url else ""
+
+
+def _author(value: Any) -> str | None:
+    return safe_title(value) or None if isinstance(value, str) else None
 
 
 def _when(value: Any) -> datetime | None:
@@ -65,7 +71,7 @@ def _identity(guid: str | None, link: str | None, title: str, text: str) -> str:
     if guid:
         return guid.strip()
     if link:
-        return canonical_url(link)
+        return canonical_url(str(link))
     return "sha1:" + hashlib.sha1(f"{title}\n{text}".encode()).hexdigest()
 
 
@@ -85,7 +91,7 @@ def parse(source: str, label: str, response: Response, now: datetime) -> Parsed:
             raise SourceError("not a feed: no RSS, Atom or JSON Feed document found")
     documents = []
     for entry in parsed.entries:
-        title = (entry.get("title") or "").strip()
+        title = safe_title(entry.get("title") if isinstance(entry.get("title"), str) else "")
         contents = entry.get("content") or []
         html = contents[0].get("value", "") if contents else entry.get("summary", "")
         link = entry.get("link")
@@ -95,12 +101,12 @@ def parse(source: str, label: str, response: Response, now: datetime) -> Parsed:
                 label=label,
                 uri=_identity(entry.get("id"), link, title, html),
                 title=title or None,
-                body=sanitize(html),
+                body=safe_html(html if isinstance(html, str) else ""),
                 content_type="html",
                 published=_when(entry.get("published_parsed") or entry.get("updated_parsed")),
                 fetched=now,
-                url=canonical_url(link) if link else "",
-                byline=(entry.get("author") or None),
+                url=_link(link),
+                byline=_author(entry.get("author")),
             )
         )
     ttl = parsed.feed.get("ttl")
@@ -129,7 +135,7 @@ def _parse_json_feed(source: str, label: str, body: bytes, now: datetime) -> Par
     for item in doc.get("items", []):
         if not isinstance(item, dict):
             continue
-        title = str(item.get("title") or "").strip()
+        title = safe_title(str(item.get("title") or ""))
         html = item.get("content_html") or ""
         text = item.get("content_text") or item.get("summary") or ""
         link = item.get("url") or item.get("external_url")
@@ -140,12 +146,12 @@ def _parse_json_feed(source: str, label: str, body: bytes, now: datetime) -> Par
                 label=label,
                 uri=_identity(str(item.get("id")) if item.get("id") is not None else None, link, title, html or text),
                 title=title or None,
-                body=sanitize(html) if html else text,
+                body=safe_html(str(html)) if html else str(text),
                 content_type="html" if html else "text",
                 published=_iso(item.get("date_published") or item.get("date_modified")),
                 fetched=now,
-                url=canonical_url(link) if link else "",
-                byline=", ".join(a.get("name", "") for a in authors if isinstance(a, dict)) or None,
+                url=_link(link),
+                byline=_author(", ".join(str(a.get("name", "")) for a in authors if isinstance(a, dict))),
             )
         )
     return Parsed(documents, None, doc.get("title"))

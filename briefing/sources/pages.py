@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import trafilatura
 
 from briefing.models import Document
+from briefing.safe import safe_title, safe_url
 from briefing.sources.http import Response
 from briefing.sources.urls import canonical_url
 
@@ -64,11 +65,11 @@ def page_document(source: str, label: str, url: str, response: Response, now: da
         source=source,
         label=label,
         uri=canonical_url(url),
-        title=found.title,
+        title=safe_title(found.title) or None,
         body=found.text,
         content_type="text",
         published=found.published,
         fetched=now,
-        url=canonical_url(response.url),
-        byline=found.author,
+        url=canonical_url(response.url) if safe_url(response.url) else "",
+        byline=safe_title(found.author) or None,
     )

@@ -17,7 +17,10 @@ def canonical_url(url: str) -> str:
     if not parts.scheme or not parts.netloc:
         return url.strip()
     host = (parts.hostname or "").lower()
-    port = parts.port
+    try:
+        port = parts.port
+    except ValueError:  # a port out of range or not a number: keep the URL as it came
+        return url.strip()
     if port and not ((parts.scheme == "http" and port == 80) or (parts.scheme == "https" and port == 443)):
         host = f"{host}:{port}"
     query = [
