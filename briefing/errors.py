@@ -46,6 +46,7 @@ class PublishError(BriefingError):
 
 
 class DeliveryError(BriefingError):
-    def __init__(self, message: str, *, permanent: bool = False) -> None:
+    def __init__(self, message: str, *, permanent: bool = False, bounce: bool = False) -> None:
         super().__init__(message)
         self.permanent = permanent
+        self.bounce = bounce  # the server refused the address itself (no such mailbox): suppress it

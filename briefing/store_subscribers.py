@@ -169,6 +169,19 @@ class SubscriberStore:
             row = db.execute("SELECT * FROM subscribers WHERE id = ?", (subscriber_id,)).fetchone()
         return _subscriber(row)
 
+    def mark_bounced(self, briefing: str, address: str, now: datetime) -> None:
+        """The mail server refused the address itself (550 user unknown): suppress it like an
+        unsubscribe, so later editions do not keep knocking (a sender's reputation depends on it)."""
+        stamp = ts(now)
+        with self.transaction() as db:
+            cursor = db.execute(
+                "UPDATE subscribers SET status = 'bounced', updated = ? WHERE briefing = ? AND address = ?"
+                " AND status IN ('active', 'pending')",
+                (stamp, briefing, address),
+            )
+            if cursor.rowcount:
+                _cancel_deliveries(db, briefing, address, stamp)
+
     def delete_subscriber(self, subscriber_id: int) -> None:
         """Forget a subscription entirely (the address is no longer suppressed either)."""
         with self.transaction() as db:

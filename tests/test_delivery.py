@@ -159,3 +159,35 @@ def test_password_comes_from_the_named_environment_variable(tmp_path: Path, writ
         config.email.smtp.password()
     monkeypatch.setenv("BRIEFING_TEST_PW", "s3cret")
     assert config.email.smtp.password() == "s3cret"
+
+
+def test_an_address_the_server_does_not_know_is_marked_bounced_and_not_sent_again(
+    smtp, tmp_path: Path, write_config
+) -> None:
+    from datetime import timedelta
+
+    from briefing.store import Store
+
+    handler, port = smtp
+    handler.refuse["bob@example.com"] = ["550 5.1.1 No such user", 99]
+    config = smtp_config(tmp_path, write_config, port)
+    run(config, NOW)
+    store = Store(config.store)
+    try:
+        statuses = {s.address: s.status for s in store.subscribers("the-brief")}
+    finally:
+        store.close()
+    assert statuses == {"alice@example.com": "active", "bob@example.com": "bounced", "carol@example.com": "active"}
+    # the next edition (new articles a day later) goes to the two that exist, and bob stays suppressed
+    # although config.yaml still lists him
+    (tmp_path / "more").mkdir()
+    (tmp_path / "more" / "a.txt").write_text("Storm Hits the Coast\n\nA storm hit the coast on Tuesday, officials said.\n",
+                                           encoding="utf-8")
+    import yaml
+
+    raw = yaml.safe_load(config.path.read_text(encoding="utf-8"))
+    raw["sources"].append({"name": "more", "type": "files", "path": str(tmp_path / "more")})
+    config = config_module.load(write_config(raw))
+    second = run(config, NOW + timedelta(days=1)).published[0]
+    assert second.edition is not None and second.delivered == 2
+    assert handler.refuse["bob@example.com"][1] == 98  # asked once, on the first edition only

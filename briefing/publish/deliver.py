@@ -44,6 +44,7 @@ class Outcome:
     status: str  # sent, retry, failed
     error: str | None = None
     next_attempt: datetime | None = None
+    bounce: bool = False
 
 
 def deliver(
@@ -106,6 +107,8 @@ def deliver(
         else:
             when = f" (will retry after {outcome.next_attempt:%Y-%m-%d %H:%M} UTC)" if outcome.next_attempt else ""
             report.failed.append(f"{recipient}: {outcome.error}{when}")
+            if outcome.bounce:
+                store.mark_bounced(briefing.name, recipient, now)
             log.info("delivery of %s to %s: %s", edition.id, recipient, outcome.error)
 
 
@@ -138,7 +141,7 @@ def _attempt(
             store.record_delivery(
                 edition_id, recipient, status=status, message_id=mid, error=str(exc), when=now, next_attempt=later
             )
-            return Outcome(status, str(exc), later)
+            return Outcome(status, str(exc), later, bounce=exc.bounce)
         store.record_delivery(edition_id, recipient, status="sent", message_id=mid, error=None, when=now)
         return Outcome("sent")
     raise AssertionError("unreachable: the last try always returns")

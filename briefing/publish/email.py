@@ -101,6 +101,9 @@ class SmtpSettings:
     timeout: float
 
 
+_NO_SUCH_MAILBOX = (550, 551, 553)  # RFC 5321 answers to RCPT that mean the address itself is bad
+
+
 def send_smtp(settings: SmtpSettings, msg: EmailMessage) -> None:
     """Send one message; raise DeliveryError (permanent for a 5xx answer).
 
@@ -134,6 +137,7 @@ def send_smtp(settings: SmtpSettings, msg: EmailMessage) -> None:
         raise DeliveryError(
             f"SMTP {where} refused {msg['To']}: {code} {reason.decode(errors='replace')}",
             permanent=500 <= code < 600,
+            bounce=code in _NO_SUCH_MAILBOX,
         ) from None
     except smtplib.SMTPResponseException as exc:
         text = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
