@@ -137,8 +137,9 @@ def test_smtp_chaos_loses_nothing_and_duplicates_at_most_one_in_150(tmp_path: Pa
     handler = ChaosHandler()
     runs = resent = 0
     with SmtpServer(handler) as server:
-        path = chaos_config(tmp_path, recipients=RECIPIENTS, smtp_port=server.port, retry=RETRY, feed_items=3,
-                            briefings=("the-brief",))
+        path = chaos_config(
+            tmp_path, recipients=RECIPIENTS, smtp_port=server.port, retry=RETRY, feed_items=3, briefings=("the-brief",)
+        )
         config = config_module.load(path)
         for trial in range(TRIALS):
             handler.rng = random.Random(trial)
@@ -170,28 +171,36 @@ def test_smtp_chaos_loses_nothing_and_duplicates_at_most_one_in_150(tmp_path: Pa
     copies = handler.copies()
     ids = handler.message_ids()
     figures: dict[str, Any] = Counter()
+    per_recipient: dict[str, Counter[str]] = {r: Counter() for r in RECIPIENTS}
     examples: dict[str, list[str]] = {"lost": [], "duplicated": [], "failed_but_arrived": []}
     for d in deliveries:
         key = (d.edition_id, d.recipient)
         arrived = copies.get(key, 0)
         permanent = d.status == "failed" and re.search(r"\b5\d\d\b", d.last_error or "") is not None
+        mine = per_recipient[d.recipient]
+        mine["deliveries"] += 1
         figures["deliveries"] += 1
         figures["attempts"] += d.attempts
         figures[d.status] += 1
+        mine[d.status] += 1
         if arrived:
             # A resend carries the same Message-ID: copies are recognisable as one message.
             assert ids[key] == {message_id(d.edition_id, d.recipient, config.email.from_)}
         if arrived == 0 and not permanent:
             figures["lost"] += 1
+            mine["lost"] += 1
             examples["lost"].append(f"{key}: {d.status} after {d.attempts} attempts: {d.last_error}")
         if arrived > 1:
             figures["duplicated"] += arrived - 1
+            mine["duplicated"] += arrived - 1
             examples["duplicated"].append(f"{key}: {arrived} copies")
         if d.status == "failed" and arrived:
             figures["failed_but_arrived"] += 1
+            mine["failed_but_arrived"] += 1
             examples["failed_but_arrived"].append(f"{key}: {d.last_error}")
         if permanent and not arrived:
             figures["failed_5xx"] += 1
+            mine["failed_5xx"] += 1
     figures = {
         "trials": TRIALS,
         "recipients_per_edition": len(RECIPIENTS),
@@ -205,6 +214,7 @@ def test_smtp_chaos_loses_nothing_and_duplicates_at_most_one_in_150(tmp_path: Pa
         "runs": runs,
         "resent_after_crash": resent,
         "faults_injected": dict(sorted(handler.injected.items())),
+        "per_recipient": {r: dict(sorted(c.items())) for r, c in per_recipient.items()},
         "seconds": round(time.monotonic() - started, 1),
     }
     write_figures("smtp_chaos", figures)
