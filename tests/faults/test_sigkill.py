@@ -396,3 +396,18 @@ def test_sigkill_at_random_points_loses_nothing_and_publishes_nothing_twice(tmp_
     assert lost == 0
     assert twice == 0
     assert duplicates <= delivery_kills
+    assert leftovers == 0  # a kill inside an atomic write leaves a temporary file; the rerun removes it
+
+
+def test_the_next_write_removes_what_a_killed_write_left(tmp_path: Path) -> None:
+    from briefing.publish.files import write_atomic
+
+    page = tmp_path / "the-brief-2014-06-23-0700.html"
+    leftover = tmp_path / f".{page.name}.k1ll3d.tmp"  # as tempfile.mkstemp names them
+    leftover.write_text("<html><body>half a pa", encoding="utf-8")
+    other = tmp_path / ".index.html.abc.tmp"  # another file's: not this write's business
+    other.write_text("x", encoding="utf-8")
+    write_atomic(page, "<html>whole</html>")
+    assert page.read_text(encoding="utf-8") == "<html>whole</html>"
+    assert not leftover.exists() and other.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [other.name, page.name]
