@@ -289,8 +289,7 @@ def main(argv: list[str] | None = None) -> int:
             raise
         from briefing.store import store_error
 
-        config_path = getattr(args, "config", None)
-        error = store_error(Path(str(config_path or "store")), exc)
+        error = store_error(Path("the store"), exc)
         print(f"Error: {error}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:

@@ -8,13 +8,14 @@ reported in one line and skipped: it never stops the others.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Collection, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from briefing.config import Config, Source
-from briefing.errors import BriefingError
+from briefing.errors import BriefingError, StoreError
 from briefing.models import Article, SourceState, Summary
 from briefing.reports import SourceReport, StageTimer
 from briefing.sources import Fetched, backoff, fetch
@@ -97,6 +98,8 @@ def _store_fetch(
 ) -> None:
     try:
         result = future.result()
+    except sqlite3.Error:
+        raise  # a store fault is not this source's
     except Exception as exc:  # noqa: BLE001 - any failure of one source is that source's, never the run's
         if not isinstance(exc, BriefingError):
             log.debug("source %s failed", source.name, exc_info=exc)
@@ -126,6 +129,8 @@ def _store_fetch(
             updated = store.update_unpublished(a for a in articles if a.id not in fresh)
         with timer("collect: summarize"):
             summarize_new(config, store, [*new, *updated])
+    except (sqlite3.Error, StoreError):
+        raise  # a store fault is not this source's
     except Exception as exc:  # noqa: BLE001 - a document we cannot read: the source failed this run
         if not isinstance(exc, BriefingError):
             log.debug("source %s failed", source.name, exc_info=exc)

@@ -202,9 +202,20 @@ class Email(_Model):
     recipients: tuple[str, ...] = ()
     outbox: Path = Path("outbox")
     smtp: Smtp | None = None
-    unsubscribe_url: str | None = None  # https link; {email} is replaced by the recipient
+    # where `briefing serve` answers unsubscribe links; default: site.base_url + "unsubscribe"
+    unsubscribe_url: str | None = None
     unsubscribe_mailto: str | None = None
     retry: Retry = Retry()
+
+    @field_validator("unsubscribe_url")
+    @classmethod
+    def _no_address(cls, value: str | None) -> str | None:
+        if value and "{email}" in value:
+            raise ValueError(
+                "a link with the bare address lets anyone unsubscribe anyone: remove unsubscribe_url"
+                " (each message now carries a signed link to site.base_url + 'unsubscribe/', see `briefing serve`)"
+            )
+        return _http_url(value).rstrip("/") if value else None
 
     @field_validator("recipients")
     @classmethod
@@ -213,6 +224,18 @@ class Email(_Model):
             if "@" not in address or " " in address.strip():
                 raise ValueError(f"{address!r} is not an email address")
         return value
+
+
+class Web(_Model):
+    """`briefing serve`: sign-up, confirmation and unsubscribe pages, and their abuse limits."""
+
+    signup_form: bool = True  # put the sign-up form on the site index and every archive page
+    signups_per_ip_per_hour: Annotated[int, Field(ge=1)] = 10
+    confirmations_per_address_per_day: Annotated[int, Field(ge=1)] = 3
+    confirm_hours: Annotated[float, Field(gt=0)] = 48.0  # how long a confirmation link works
+    unsubscribe_days: Annotated[float, Field(gt=0)] = 400.0  # how long a message's unsubscribe link works
+    max_body_bytes: Annotated[int, Field(ge=1024, le=1_000_000)] = 16_384
+    trusted_proxies: str = "127.0.0.1"  # addresses whose X-Forwarded-For / -Proto are believed (uvicorn)
 
 
 class Config(_Model):
@@ -229,6 +252,7 @@ class Config(_Model):
     sources: tuple[Source, ...]
     briefings: tuple[Briefing, ...]
     email: Email = Email()
+    web: Web = Web()
 
     _tz = field_validator("timezone")(classmethod(lambda cls, v: _check_timezone(v)))
 
@@ -239,6 +263,7 @@ class Config(_Model):
         return briefing.recipients if briefing.recipients is not None else self.email.recipients
 
 
+MAX_NODES = 100_000  # "billion laughs": a few lines of aliases of aliases expand to billions of values
 MAX_CONFIG_BYTES = 1_000_000  # a config is a few kB; anything this large is a mistake (or an attack)
 
 
@@ -287,6 +312,9 @@ def _read(path: Path) -> dict[str, Any]:
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start}); save the config as UTF-8") from None
     try:
+        size = _expanded_size(yaml.compose(text, Loader=yaml.SafeLoader), {})
+        if size > MAX_NODES:
+            raise ConfigError(f"{path}: its YAML aliases expand to {size:,} values; a config holds far fewer")
         raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -298,6 +326,22 @@ def _read(path: Path) -> dict[str, Any]:
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a mapping of settings at the top level")
     return raw
+
+
+def _expanded_size(node: yaml.Node | None, memo: dict[int, int]) -> int:
+    """How many values the document has once every alias is expanded (each node sized once, then reused)."""
+    if node is None:
+        return 0
+    if id(node) in memo:
+        return memo[id(node)]
+    memo[id(node)] = 1  # a recursive alias counts once instead of forever
+    size = 1
+    if isinstance(node, yaml.SequenceNode):
+        size += sum(_expanded_size(child, memo) for child in node.value)
+    elif isinstance(node, yaml.MappingNode):
+        size += sum(_expanded_size(k, memo) + _expanded_size(v, memo) for k, v in node.value)
+    memo[id(node)] = size
+    return size
 
 
 def cross_problems(raw: dict[str, Any]) -> list[str]:

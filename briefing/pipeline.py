@@ -20,20 +20,22 @@ import shutil
 import sqlite3
 import tempfile
 from collections.abc import Callable, Collection, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from briefing import subscribers
 from briefing.collect import collect, summarize_new
 from briefing.config import Briefing, Config
-from briefing.errors import BriefingError
+from briefing.errors import BriefingError, StoreError
 from briefing.lock import RunLock
 from briefing.models import Edition, EditionInfo
 from briefing.publish import site
 from briefing.publish.deliver import deliver
 from briefing.render import Renderer
 from briefing.reports import PublishReport, RunReport, StageTimer
+from briefing.status import source_problems
 from briefing.store import Store
 from briefing.styles.common import edition_id
 
@@ -81,7 +83,7 @@ def compose_edition(
             articles, summaries, until or slot, params=clustering, summary_sentences=config.summarizer.sentences
         )
     compose = STYLES[briefing.style]
-    edition = compose(
+    edition: Edition = compose(
         stories,
         summaries,
         briefing=briefing.name,
@@ -90,7 +92,8 @@ def compose_edition(
         schedule=briefing.schedule,
         slot=local_slot,
     )
-    return edition, ""
+    problems = tuple(source_problems(config, store, config.sources_for(briefing)))
+    return replace(edition, source_problems=problems), ""
 
 
 def publish(
@@ -118,13 +121,15 @@ def publish(
         try:
             _publish_edition(config, store, briefing, unfinished, renderer, now, report)
             report.finished.append(unfinished.id)
-        except (BriefingError, sqlite3.Error, ValueError, OSError) as exc:
+        except StoreError:
+            raise
+        except (BriefingError, ValueError, OSError) as exc:
             report.failed.append(f"edition {unfinished.id}: {_one_line(exc)} (retried next run)")
             log.warning("%s: edition %s: %s", briefing.name, unfinished.id, _one_line(exc))
     edition, report.message = compose_edition(config, store, briefing, slot or now, until=now, timer=timer)
     if edition is None:
         return report
-    recipients = config.recipients_for(briefing)
+    recipients = subscribers.recipients(config, store, briefing, now)  # active subscribers, config imported
     store.add_edition(edition, created=now, recipients=recipients)
     if after_record:
         after_record(edition)  # a test hook: simulate a crash between record and publish
@@ -204,7 +209,9 @@ def publish_isolated(
     """`publish`, with any failure of this briefing caught and reported instead of raised."""
     try:
         return publish(config, store, briefing, now, renderer, slot=slot, timer=timer)
-    except (BriefingError, sqlite3.Error, ValueError, OSError, KeyError) as exc:
+    except StoreError:
+        raise  # the store is everyone's: a store fault stops the run (cli.py says what and where)
+    except (BriefingError, ValueError, OSError, KeyError) as exc:
         log.debug("%s failed", briefing.name, exc_info=exc)
         return PublishReport(briefing.name, error=_one_line(exc))
 
@@ -240,9 +247,6 @@ def preview(config: Config, briefing: Briefing, now: datetime, *, recipient: str
     """Collect into a copy of the store and compose the next edition of `briefing`; write its email
     HTML and text (with the footer resolved for `recipient`) and archive page to a temporary folder.
     Nothing is recorded, published or sent."""
-    from dataclasses import replace
-
-    from briefing.publish.email import personal_link
 
     folder = Path(tempfile.mkdtemp(prefix=f"briefing-preview-{briefing.name}-"))
     copy_path = folder / "store-copy.sqlite3"
@@ -258,6 +262,7 @@ def preview(config: Config, briefing: Briefing, now: datetime, *, recipient: str
     try:
         collect(config, store, now)
         edition, message = compose_edition(config, store, briefing, now)
+        personal = _personal_link(config, store, briefing, recipient, now) if recipient and edition else None
     finally:
         store.close()
         for extra in folder.glob("store-copy.sqlite3*"):
@@ -268,12 +273,25 @@ def preview(config: Config, briefing: Briefing, now: datetime, *, recipient: str
     renderer = Renderer(config.templates)
     links = site.links_for(config, briefing, edition)
     if recipient:
-        links = replace(links, unsubscribe_url=personal_link(config.email.unsubscribe_url, recipient))
+        links = replace(links, unsubscribe_url=personal, signup_url=None)
     files = (folder / "email.html", folder / "email.txt", folder / "index.html")
     files[0].write_text(renderer.email_html(edition, links), encoding="utf-8")
     files[1].write_text(renderer.email_text(edition, links), encoding="utf-8")
     files[2].write_text(renderer.archive_page(edition, links), encoding="utf-8")
     return Preview(briefing.name, edition, "", files)
+
+
+def _personal_link(config: Config, store: Store, briefing: Briefing, recipient: str, now: datetime) -> str | None:
+    """The signed unsubscribe link `recipient` would get (None without BRIEFING_SECRET)."""
+    from briefing.errors import ConfigError
+
+    address = subscribers.normalise(recipient)
+    if address.lower() not in (a.lower() for a in subscribers.recipients(config, store, briefing, now)):
+        raise ConfigError(
+            f"--recipient: {address} is not an active subscriber of {briefing.name} (see: briefing subscribers list)"
+        )
+    key = subscribers.secret(required=False)
+    return subscribers.personal_unsubscribe_url(config, store, briefing.name, address, now, key)
 
 
 @contextlib.contextmanager
