@@ -154,10 +154,12 @@ def summarize_new(config: Config, store: Store, articles: Sequence[Article]) -> 
     if not articles:
         return {}  # (and sumy, which imports all of nltk, is not loaded for nothing)
     algorithm, count = config.summarizer.algorithm, config.summarizer.sentences
-    from briefing.summarize import summarize_many
-
     cached = store.get_summaries(articles, algorithm, count)
     todo = [a for a in articles if a.id not in cached]
+    if not todo:
+        return cached  # all cached, as when a rerun composes what a dead run collected: no sumy
+    from briefing.summarize import summarize_many
+
     fresh = list(zip(todo, summarize_many(todo, algorithm, count, config.summarizer.workers), strict=True))
     if fresh:
         store.put_summaries(fresh, algorithm, count)
