@@ -33,6 +33,7 @@ from briefing.render import Links, Renderer
 from briefing.sources import Fetched, backoff, fetch
 from briefing.store import Store
 from briefing.styles.common import edition_id
+from briefing.selection import select_articles
 from briefing.text.pages import extract_articles
 
 if TYPE_CHECKING:
@@ -219,6 +220,7 @@ def compose_edition(
     after = previous[1] if previous else None
     with timed("publish: load articles"):
         articles = store.articles_for(config.sources_for(briefing), after, until or slot, briefing.name)
+        articles = select_articles(articles, slot=until or slot, max_age_hours=config.max_age_hours, languages=briefing.languages)
     if not articles:
         return None, "nothing new: no articles collected since the last edition" + (f" ({previous[0]})" if previous else "")
     from briefing.stories import Clustering, group_stories

@@ -14,7 +14,6 @@ prompts, newsletter promotions, report lists), photo captions and credits, and r
 from __future__ import annotations
 
 import hashlib
-import html
 import re
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -399,9 +398,24 @@ class _TextExtractor(HTMLParser):
 
 
 def html_to_text(markup: str) -> str:
-    """Visible text of an HTML document, one block per paragraph."""
+    """Visible text of an HTML document, one block per paragraph.
+
+    Entities are decoded once, by the parser: "&amp;lt;" is the text "&lt;", never "<".
+    """
     parser = _TextExtractor()
     parser.feed(markup)
     parser.close()
     text = "".join(parser.parts)
-    return re.sub(r"\n{3,}", "\n\n", html.unescape(text))
+    return re.sub(r"\n{3,}", "\n\n", text)
+
+
+def html_to_line(markup: str) -> str:
+    """An HTML fragment (a feed title of type text/html) as one line of plain text.
+
+    Markup removed, entities decoded once, white space collapsed: "&#x0024;2112 796ft<sup>2</sup>"
+    is "$2112 796ft2".
+    """
+    parser = _TextExtractor()
+    parser.feed(markup)
+    parser.close()
+    return collapse("".join(" " if p == "\n\n" else p for p in parser.parts if p != "• "))
