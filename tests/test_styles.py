@@ -54,7 +54,10 @@ def test_morning_must_reads(stories: list, articles: list) -> None:  # noqa: F81
     topics = list(dict.fromkeys(s.topic for s in stories[:6]))
     assert edition.intro == "In the news: " + "; ".join(topics)
     assert len(edition.items) == 6
-    for item, story in zip(edition.items, stories):
+    # stories of one topic follow each other, at the place of the best of them
+    grouped = sorted(stories[:6], key=lambda s: topics.index(s.topic))
+    assert [i.topic for i in edition.items] == [s.topic for s in grouped]
+    for item, story in zip(edition.items, grouped):
         assert item.label == story.lead.label
         assert len(item.children) == len(story.related)
         if item.quoted:

@@ -1,6 +1,7 @@
 """Morning Must Reads, after TIME's: "In the news: A; B; C", then a quoted bullet per story.
 
-Each bullet is the story's key sentence in quotes (or its headline where no sentence stands alone)
+Stories with the same topic label follow each other under one heading (the template shows a
+topic only where it changes). Each bullet is the story's key sentence in quotes (or its headline where no sentence stands alone)
 tagged with its source, `[NYT]`; the story's related articles are nested under it, each with its
 own quote or headline and source tag; syndicated copies show as "also in".
 """
@@ -27,7 +28,11 @@ def compose(
     slot: datetime,
 ) -> Edition:
     """Morning Must Reads for one slot: the `count` best stories in rank order."""
-    picked = list(stories[:count])
+    # Stories under one topic sit together under one heading, at the place of the best of them.
+    by_topic: dict[str, list[Story]] = {}
+    for story in stories[:count]:
+        by_topic.setdefault(story.topic, []).append(story)
+    picked = [story for group in by_topic.values() for story in group]
     items = []
     said: list[str] = []  # every line so far: no edition says the same thing twice
     for story in picked:
