@@ -7,14 +7,15 @@ against the folder of the config file, so a config works from any working direct
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from briefing.config_messages import describe_error
+from briefing.cron import Cron, CronError, parse_cron
 from briefing.errors import ConfigError
 
 SUMY_ALGORITHMS = (
@@ -160,15 +161,15 @@ class Briefing(_Model):
     @field_validator("schedule")
     @classmethod
     def _cron(cls, value: str) -> str:
-        from briefing.scheduler import cron_trigger
-
         try:
-            cron_trigger(value, "UTC")
-        except (ValueError, IndexError) as exc:
-            raise ValueError(
-                f"bad cron expression {value!r}: {exc} (five fields: minute hour day month weekday)"
-            ) from None
+            parse_cron(value)
+        except CronError as exc:
+            raise ValueError(f"bad cron expression {value!r}: {exc}") from None
         return value
+
+    @property
+    def cron(self) -> Cron:
+        return parse_cron(self.schedule)
 
 
 class Smtp(_Model):
@@ -234,24 +235,6 @@ class Config(_Model):
 
     _tz = field_validator("timezone")(classmethod(lambda cls, v: _check_timezone(v)))
 
-    @model_validator(mode="after")
-    def _names(self) -> Config:
-        names = [s.name for s in self.sources]
-        for i, name in enumerate(names):
-            if name in names[:i]:
-                raise ValueError(f"sources: the name {name!r} is used twice")
-        for b in self.briefings:
-            for wanted in b.sources or ():
-                if wanted not in names:
-                    raise ValueError(
-                        f"briefings.{b.name}.sources: no source named {wanted!r}"
-                        f" (known: {', '.join(names)})"
-                    )
-        briefing_names = [b.name for b in self.briefings]
-        if len(set(briefing_names)) != len(briefing_names):
-            raise ValueError("briefings: two briefings have the same name")
-        return self
-
     def sources_for(self, briefing: Briefing) -> list[str]:
         return list(briefing.sources) if briefing.sources else [s.name for s in self.sources]
 
@@ -259,70 +242,124 @@ class Config(_Model):
         return briefing.recipients if briefing.recipients is not None else self.email.recipients
 
 
-def load(path: str | Path) -> Config:
-    """Read, validate and resolve a config file; raise ConfigError with a one-line message."""
+MAX_NODES = 100_000  # "billion laughs": a few lines of aliases of aliases expand to billions of values
+MAX_CONFIG_BYTES = 1_000_000  # a config is a few kB; anything this large is a mistake (or an attack)
+
+
+def load(path: str | Path, *, environment: bool = False) -> Config:
+    """Read, validate and resolve a config file: a Config, or ConfigError listing every problem.
+
+    With `environment`, also check what the file points at: source folders, the templates folder
+    and the environment variables it names (`briefing check-config`).
+    """
     path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(
-            f"{path}: config file not found (pass -c PATH, or run from the folder that holds"
-            " config.yaml)"
-        ) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ConfigError(f"{path}:{where}: not valid YAML: {problem}") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read the config file: {exc.strerror}") from None
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: expected a mapping of settings at the top level")
-    return parse(raw, path)
-
-
-def check(path: Path) -> list[str]:
-    """Every problem of a config file, one line each (empty when it is fine)."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return [f"{path}: config file not found"]
-    except yaml.YAMLError:
-        try:
-            load(path)
-        except ConfigError as exc:
-            return [str(exc)]
-        return []
-    if not isinstance(raw, dict):
-        return [f"{path}: expected a mapping of settings at the top level"]
+    raw = _read(path)
+    problems = [f"{path}: {p}" for p in cross_problems(raw)]
     try:
         config = Config.model_validate({**raw, "path": path})
     except ValidationError as exc:
-        return [f"{path}: {_describe_one(err, raw)}" for err in exc.errors()]
+        problems[:0] = [f"{path}: {describe_error(err, raw)}" for err in exc.errors()]
+        raise ConfigError.of(problems) from None
+    if problems:
+        raise ConfigError.of(problems)
     config = _resolve_paths(config, path.resolve().parent)
-    problems = []
-    for i, source in enumerate(config.sources):
-        if isinstance(source, FilesSource) and not source.path.is_dir():
-            problems.append(f"{path}: sources.{source.name}.path: folder {source.path} does not exist (create it or fix the path)")
-    if config.templates and not config.templates.is_dir():
-        problems.append(f"{path}: templates: folder {config.templates} does not exist")
-    smtp = config.email.smtp
-    if smtp and smtp.password_env and smtp.password_env not in os.environ:
-        problems.append(
-            f"{path}: email.smtp.password_env: environment variable {smtp.password_env} is not set"
-            " (export it before running, or remove password_env)"
-        )
+    if environment:
+        problems = [f"{path}: {p}" for p in _environment_problems(config)]
+        if problems:
+            raise ConfigError.of(problems)
+    return config
+
+
+def _read(path: Path) -> dict[str, Any]:
+    if path.is_dir():
+        raise ConfigError(f"{path}: is a folder, not a config file (pass -c FOLDER/config.yaml)")
+    try:
+        size = path.stat().st_size
+        if size > MAX_CONFIG_BYTES:
+            raise ConfigError(f"{path}: {size:,} bytes is too large for a config file (the limit is 1 MB)")
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{path}: config file not found (pass -c PATH, or run from the folder that holds config.yaml)"
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the config file: {exc.strerror}") from None
+    if b"\0" in data:
+        raise ConfigError(f"{path}: not a text file (it holds NUL bytes); a config is YAML text")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start}); save the config as UTF-8") from None
+    try:
+        size = _expanded_size(yaml.compose(text, Loader=yaml.SafeLoader), {})
+        if size > MAX_NODES:
+            raise ConfigError(f"{path}: its YAML aliases expand to {size:,} values; a config holds far fewer")
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}, column {mark.column + 1}:" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(f"{path}:{where} not valid YAML: {problem}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: nested too deeply to be a config file") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a mapping of settings at the top level")
+    return raw
+
+
+def _expanded_size(node: yaml.Node | None, memo: dict[int, int]) -> int:
+    """How many values the document has once every alias is expanded (each node sized once, then reused)."""
+    if node is None:
+        return 0
+    if id(node) in memo:
+        return memo[id(node)]
+    memo[id(node)] = 1  # a recursive alias counts once instead of forever
+    size = 1
+    if isinstance(node, yaml.SequenceNode):
+        size += sum(_expanded_size(child, memo) for child in node.value)
+    elif isinstance(node, yaml.MappingNode):
+        size += sum(_expanded_size(k, memo) + _expanded_size(v, memo) for k, v in node.value)
+    memo[id(node)] = size
+    return size
+
+
+def cross_problems(raw: dict[str, Any]) -> list[str]:
+    """Problems between settings (names used twice, unknown source names); reads the raw mapping
+    defensively so they are reported together with every type error."""
+    sources: list[Any] = raw["sources"] if isinstance(raw.get("sources"), list) else []
+    briefings: list[Any] = raw["briefings"] if isinstance(raw.get("briefings"), list) else []
+    names: list[str] = [s["name"] for s in sources if isinstance(s, dict) and isinstance(s.get("name"), str)]
+    problems = [f"sources: the name {n!r} is used twice" for i, n in enumerate(names) if n in names[:i]]
+    briefing_names: list[str] = []
+    for b in briefings:
+        if not isinstance(b, dict):
+            continue
+        name = b.get("name")
+        if isinstance(name, str):
+            if name in briefing_names:
+                problems.append(f"briefings: the name {name!r} is used twice")
+            briefing_names.append(name)
+        wanted = b.get("sources")
+        for w in wanted if isinstance(wanted, list) else ():
+            if isinstance(w, str) and w not in names:
+                problems.append(f"briefings.{name}.sources: no source named {w!r} (known: {', '.join(names)})")
     return problems
 
 
-def parse(raw: dict[str, Any], path: Path) -> Config:
-    """Validate a config mapping as if it had been read from `path`."""
-    try:
-        config = Config.model_validate({**raw, "path": path})
-    except ValidationError as exc:
-        raise ConfigError(f"{path}: {_describe(exc, raw)}") from None
-    base = path.resolve().parent
-    return _resolve_paths(config, base)
+def _environment_problems(config: Config) -> list[str]:
+    problems = []
+    for source in config.sources:
+        if isinstance(source, FilesSource) and not source.path.is_dir():
+            problems.append(f"sources.{source.name}.path: folder {source.path} does not exist (create it or fix the path)")
+    if config.templates and not config.templates.is_dir():
+        problems.append(f"templates: folder {config.templates} does not exist")
+    smtp = config.email.smtp
+    if smtp and smtp.password_env and smtp.password_env not in os.environ:
+        problems.append(
+            f"email.smtp.password_env: environment variable {smtp.password_env} is not set"
+            " (export it before running, or remove password_env)"
+        )
+    return problems
 
 
 def _resolve_paths(config: Config, base: Path) -> Config:
@@ -342,102 +379,3 @@ def _resolve_paths(config: Config, base: Path) -> Config:
             "email": config.email.model_copy(update={"outbox": resolve(config.email.outbox)}),
         }
     )
-
-
-def _describe(exc: ValidationError, raw: dict[str, Any]) -> str:
-    """Turn pydantic's first error into 'key.path: problem, found X'."""
-    return _describe_one(exc.errors()[0], raw)
-
-
-def _describe_one(err: Any, raw: dict[str, Any]) -> str:
-    loc = [part for part in err["loc"] if part not in ("files", "feed", "page", "function-after[_names(), Config]")]
-    key = _key_path(loc, raw)
-    kind = err["type"]
-    found = err.get("input")
-    if kind == "extra_forbidden":
-        return f"{key}: unknown setting (check the spelling; see the config reference in README.md)"
-    if kind == "missing":
-        return f"{key}: required setting is missing"
-    if kind in ("union_tag_invalid", "union_tag_not_found"):
-        tag = found.get("type") if isinstance(found, dict) else found
-        return f"{key}.type: expected one of 'files', 'feed', 'page', found {_show(tag)}"
-    expected = _EXPECTED.get(kind)
-    if expected:
-        return f"{key}: expected {expected}, found {_show(found)}"
-    message = str(err["msg"]).removeprefix("Value error, ")
-    if kind == "value_error":
-        return f"{key}: {message}" if key else message
-    if kind == "literal_error":
-        return f"{key}: expected {message.removeprefix('Input should be ')}, found {_show(found)}"
-    return f"{key}: {message[:1].lower() + message[1:]}, found {_show(found)}"
-
-
-_EXPECTED = {
-    "int_parsing": "a whole number",
-    "int_type": "a whole number",
-    "int_from_float": "a whole number",
-    "float_parsing": "a number",
-    "float_type": "a number",
-    "bool_parsing": "true or false",
-    "bool_type": "true or false",
-    "string_type": "text",
-    "dict_type": "a mapping of settings",
-    "model_type": "a mapping of settings",
-    "list_type": "a list",
-    "tuple_type": "a list",
-    "path_type": "a file or folder path",
-    "greater_than_equal": None,
-}
-_EXPECTED = {k: v for k, v in _EXPECTED.items() if v}
-
-
-def _key_path(loc: list[Any], raw: dict[str, Any]) -> str:
-    parts: list[str] = []
-    node: Any = raw
-    for part in loc:
-        if isinstance(part, int):
-            name = node[part].get("name") if isinstance(node, list) and isinstance(node[part], dict) else None
-            parts[-1] += f"[{part}]" if name is None else f".{name}"
-        else:
-            parts.append(str(part))
-        try:
-            node = node[part]
-        except (KeyError, IndexError, TypeError):
-            node = None
-    return ".".join(parts)
-
-
-def _show(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def append_sources(path: Path, entries: list[dict[str, Any]]) -> None:
-    """Add source entries to the `sources:` list of a config file, keeping its comments and layout.
-
-    The entries are inserted as YAML text at the end of the list; the result is validated, and the
-    file is left as it was if it would not load.
-    """
-    original = path.read_text(encoding="utf-8")
-    lines = original.splitlines(keepends=True)
-    start = next((i for i, line in enumerate(lines) if re.match(r"^sources:\s*(#.*)?$", line)), None)
-    if start is None:
-        raise ConfigError(f"{path}: no top-level 'sources:' list to add to")
-    end = start + 1
-    indent = "  "
-    while end < len(lines) and (not lines[end].strip() or lines[end][:1] in (" ", "\t", "#", "-")):
-        match = re.match(r"^(\s*)- ", lines[end])
-        if match:
-            indent = match.group(1)
-        end += 1
-    while end > start + 1 and not lines[end - 1].strip():
-        end -= 1
-    snippet = yaml.safe_dump(entries, sort_keys=False, allow_unicode=True)
-    block = "".join(indent + line if line.strip() else line for line in snippet.splitlines(keepends=True))
-    updated = "".join(lines[:end]) + ("" if "".join(lines[:end]).endswith("\n") else "\n") + block + "".join(lines[end:])
-    path.write_text(updated, encoding="utf-8")
-    try:
-        load(path)
-    except ConfigError:
-        path.write_text(original, encoding="utf-8")
-        raise

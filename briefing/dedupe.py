@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 import zlib
 from collections.abc import Sequence
-
 from typing import Any
 
 from briefing.models import Article

@@ -18,7 +18,19 @@ class BriefingError(Exception):
 
 
 class ConfigError(BriefingError):
+    """A bad config or usage. `problems` holds every problem found, one line each."""
+
     exit_code = 2
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or [message]
+
+    @classmethod
+    def of(cls, problems: list[str]) -> ConfigError:
+        more = len(problems) - 1
+        tail = f" (and {more} more problem{'s' if more > 1 else ''}: see `briefing check-config`)" if more else ""
+        return cls(problems[0] + tail, problems)
 
 
 class SourceError(BriefingError):

@@ -57,10 +57,10 @@ def _find(folder: Path, pattern: str, *, pairs: bool) -> Path | None:
 
 def bcubed(predicted: Sequence[Any], gold: Sequence[Any]) -> tuple[float, float, float]:
     """B-cubed precision, recall and F1 of a clustering against gold clusters."""
-    pc, gc, both = Counter(predicted), Counter(gold), Counter(zip(predicted, gold))
+    pc, gc, both = Counter(predicted), Counter(gold), Counter(zip(predicted, gold, strict=False))
     n = len(gold)
-    precision = sum(both[(p, g)] / pc[p] for p, g in zip(predicted, gold)) / n
-    recall = sum(both[(p, g)] / gc[g] for p, g in zip(predicted, gold)) / n
+    precision = sum(both[(p, g)] / pc[p] for p, g in zip(predicted, gold, strict=False)) / n
+    recall = sum(both[(p, g)] / gc[g] for p, g in zip(predicted, gold, strict=False)) / n
     return precision, recall, 2 * precision * recall / (precision + recall)
 
 
@@ -99,7 +99,10 @@ def evaluate_summaries(path: Path, *, default: str = "ensemble", systems: Sequen
     for name in systems:
         if name not in ALGORITHMS:
             raise BriefingError(f"unknown sumy algorithm {name!r}")
-        runs[name] = lambda a, k, name=name: summarize(a, name, k).texts
+        def run_stock(a: Article, k: int, name: str = name) -> list[str]:
+            return summarize(a, name, k).texts
+
+        runs[name] = run_stock
     out = {}
     for system, run in runs.items():
         totals = [0.0, 0.0, 0.0]

@@ -10,7 +10,7 @@ import json
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -62,7 +62,8 @@ def _text_field(value: dict[str, Any], key: str, path: Path, number: int, *, req
         return ""
     if not isinstance(value[key], str):
         raise InputError(f"{path}:{number}: '{key}' must be a string, found {type(value[key]).__name__}")
-    return value[key]
+    text: str = value[key]
+    return text
 
 
 def read_articles(path: Path, *, need_text: bool) -> list[Record]:
@@ -85,7 +86,7 @@ def read_articles(path: Path, *, need_text: bool) -> list[Record]:
             except ValueError:
                 raise InputError(f"{path}:{number}: 'published' is not an ISO-8601 date-time: {value['published']!r}") from None
             if published.tzinfo is None:
-                published = published.replace(tzinfo=timezone.utc)
+                published = published.replace(tzinfo=UTC)
         source = str(value.get("source") or "")
         article = Article(
             id=key,

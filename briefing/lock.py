@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import fcntl
 import os
-from datetime import datetime, timezone
+import time
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 
-from briefing.errors import BriefingError
+from briefing.errors import BriefingError, StoreError
 
 
 class LockedError(BriefingError):
@@ -18,21 +19,33 @@ class LockedError(BriefingError):
 class RunLock:
     """`with RunLock(store_path):` holds `<store>.lock` or raises LockedError at once."""
 
-    def __init__(self, store: Path) -> None:
+    def __init__(self, store: Path, *, wait: float = 0.0) -> None:
         self.path = store.with_name(store.name + ".lock")
+        self.wait = wait  # seconds to wait for another run to finish (the daemon waits; cron runs do not)
         self._fd: int | None = None
 
     def __enter__(self) -> RunLock:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.read(fd, 200).decode(errors="replace").strip() or "another process"
-            os.close(fd)
-            raise LockedError(f"another briefing run holds {self.path} ({holder}); try again when it has finished") from None
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise StoreError(f"{self.path}: cannot create the run lock: {exc.strerror or exc}") from None
+        deadline = time.monotonic() + self.wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() < deadline:
+                    time.sleep(0.2)
+                    continue
+                holder = os.read(fd, 200).decode(errors="replace").strip() or "another process"
+                os.close(fd)
+                raise LockedError(
+                    f"another briefing run holds {self.path} ({holder}); try again when it has finished"
+                ) from None
         os.ftruncate(fd, 0)
-        os.write(fd, f"pid {os.getpid()} since {datetime.now(timezone.utc):%Y-%m-%d %H:%M:%S} UTC".encode())
+        os.write(fd, f"pid {os.getpid()} since {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC".encode())
         self._fd = fd
         return self
 

@@ -142,3 +142,57 @@ class Edition:
     article_ids: tuple[str, ...]
     preheader: str = ""
     topics: tuple[str, ...] = field(default=())
+
+
+# -- records the store hands out (times parsed, in UTC) ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SourceState:
+    """What the store remembers of one source between runs."""
+
+    name: str
+    type: str
+    url: str | None = None  # where a permanent redirect moved the feed
+    etag: str | None = None
+    last_modified: str | None = None  # the server's Last-Modified header, verbatim
+    last_status: str | None = None  # "ok" or "error"
+    failures: int = 0  # consecutive failed runs
+    successes: int = 0
+    last_error: str | None = None
+    last_checked: datetime | None = None
+    next_fetch: datetime | None = None  # back-off or Retry-After: not fetched before this
+    http_status: int | None = None
+    disabled: bool = False  # 410 Gone: never fetched again
+
+
+@dataclass(frozen=True)
+class EditionInfo:
+    """An edition's row: where it stands, without its content."""
+
+    id: str
+    briefing: str
+    slot: datetime  # UTC
+    created: datetime  # UTC
+    status: str  # composed (recorded, publishing), done, abandoned
+    title: str
+    deliveries_open: int = 0  # pending, sending or retry
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One message of one edition to one recipient.
+
+    status: pending -> sending -> sent | retry | failed. `sending` is committed before the SMTP
+    transaction starts; a delivery found in `sending` was interrupted and is sent again.
+    """
+
+    edition_id: str
+    briefing: str
+    recipient: str
+    status: str
+    attempts: int
+    message_id: str | None
+    last_error: str | None
+    updated: datetime | None
+    next_attempt: datetime | None

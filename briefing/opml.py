@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
+from briefing.config import Config, FeedSource
 from briefing.errors import ConfigError
 
 
@@ -47,3 +48,33 @@ def write_opml(title: str, subscriptions: list[Subscription]) -> str:
         ET.SubElement(body, "outline", type="rss", text=sub.title, title=sub.title, xmlUrl=sub.url)
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def import_subscriptions(config: Config, path: Path) -> list[str]:
+    """Add the feeds of an OPML file that the config lacks to config.yaml; return the new source names.
+
+    A feed already configured (same URL) is skipped; a name already taken gets "-2", "-3", ...
+    """
+    from briefing.config_edit import append_sources
+
+    known = {s.name for s in config.sources}
+    urls = {getattr(s, "url", None) for s in config.sources}
+    entries = []
+    for sub in read_opml(path):
+        if sub.url in urls:
+            continue
+        name, n = slug(sub.title), 2
+        while name in known:
+            name, n = f"{slug(sub.title)}-{n}", n + 1
+        known.add(name)
+        urls.add(sub.url)
+        entries.append({"name": name, "type": "feed", "url": sub.url, "label": sub.title})
+    if entries:
+        append_sources(config.path, entries)
+    return [e["name"] for e in entries]
+
+
+def export_subscriptions(config: Config) -> tuple[str, int]:
+    """The config's feed sources as an OPML document, and how many there are."""
+    feeds = [Subscription(s.label or s.name, s.url) for s in config.sources if isinstance(s, FeedSource)]
+    return write_opml(config.site.title, feeds), len(feeds)

@@ -1,6 +1,6 @@
 """`briefing schedule`: APScheduler jobs built from the config, and the slot arithmetic they need.
 
-Jobs: one "collect" job on an interval (`scheduler.collect_every_minutes`) and one "publish" job per
+Jobs (bodies in daemon.py): one "collect" job on an interval (`scheduler.collect_every_minutes`) and one "publish" job per
 briefing on its cron expression in its own IANA time zone. Every job coalesces (a backlog of missed
 runs fires once), runs one instance at a time, and is tolerated late by `misfire_grace_minutes`.
 When the daemon starts after a missed slot (the machine slept, a deploy), each briefing's latest
@@ -13,12 +13,13 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
@@ -28,51 +29,14 @@ from briefing.config import Briefing, Config
 log = logging.getLogger("briefing")
 
 
-_DAY_NAMES = ["sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-
-
-def _day_of_week(field: str) -> str:
-    """A crontab day-of-week field (0 or 7 = Sunday) in APScheduler's day names.
-
-    APScheduler 3 counts days from Monday = 0 and its `from_crontab` passes numbers through, so a
-    crontab "1-5" would run Tuesday to Saturday; names mean the same to both.
-    """
-    def name(token: str) -> str:
-        return _DAY_NAMES[int(token)] if token.isdigit() else token
-
-    parts = []
-    for part in field.split(","):
-        base, _, step = part.partition("/")
-        if "-" in base:
-            start, end = base.split("-", 1)
-            if start.isdigit() and end.isdigit() and int(end) == 7 and int(start) > 0:
-                base = f"{name(start)}-sat,sun"  # "5-7" is Friday to Sunday
-            else:
-                base = f"{name(start)}-{name(end)}"
-        elif base != "*":
-            base = name(base)
-        parts.append(base + (f"/{step}" if step else ""))
-    return ",".join(parts)
-
-
-def cron_trigger(expression: str, timezone: str) -> CronTrigger:
-    """A CronTrigger for a standard five-field crontab expression in an IANA time zone."""
-    fields = expression.split()
-    if len(fields) != 5:
-        raise ValueError(f"expected five fields (minute hour day month weekday), found {len(fields)}")
-    minute, hour, day, month, weekday = fields
-    return CronTrigger(
-        minute=minute, hour=hour, day=day, month=month, day_of_week=_day_of_week(weekday), timezone=ZoneInfo(timezone)
-    )
-
-
 def trigger(briefing: Briefing) -> CronTrigger:
-    return cron_trigger(briefing.schedule, briefing.timezone)
+    return briefing.cron.trigger(briefing.timezone)
 
 
 def next_slot(briefing: Briefing, now: datetime) -> datetime | None:
     """The first slot strictly after `now`."""
-    return trigger(briefing).get_next_fire_time(None, now + timedelta(microseconds=1))
+    when: datetime | None = trigger(briefing).get_next_fire_time(None, now + timedelta(microseconds=1))
+    return when
 
 
 def slots_between(briefing: Briefing, start: datetime, end: datetime) -> list[datetime]:
@@ -115,15 +79,19 @@ def job_specs(config: Config) -> list[JobSpec]:
 def build(
     config: Config,
     *,
-    collect: Callable[[], None],
-    publish: Callable[[str], None],
+    collect: Callable[[], object],
+    publish: Callable[[str], object],
     scheduler: BackgroundScheduler | None = None,
 ) -> BackgroundScheduler:
     """A scheduler holding the config's jobs (not started)."""
-    scheduler = scheduler or BackgroundScheduler(timezone=ZoneInfo(config.timezone))
+    # one worker: jobs run one at a time, and a job that falls due while another runs waits for it
+    # (APScheduler checks the misfire grace time when a job is submitted, not when it starts)
+    scheduler = scheduler or BackgroundScheduler(
+        timezone=ZoneInfo(config.timezone), executors={"default": ThreadPoolExecutor(max_workers=1)}
+    )
     grace = int(config.scheduler.misfire_grace_minutes * 60)
     for spec in job_specs(config):
-        func: Callable[..., None] = collect if spec.kind == "collect" else publish
+        func: Callable[..., object] = collect if spec.kind == "collect" else publish
         args = [] if spec.kind == "collect" else [spec.briefing]
         scheduler.add_job(
             func, spec.trigger, args=args, id=spec.id, name=spec.id, coalesce=True, max_instances=1,
@@ -132,7 +100,7 @@ def build(
     return scheduler
 
 
-def missed(config: Config, last_editions: dict[str, datetime | None], now: datetime) -> list[tuple[str, datetime]]:
+def missed(config: Config, last_editions: Mapping[str, datetime | None], now: datetime) -> list[tuple[str, datetime]]:
     """(briefing, slot) for each briefing whose latest slot passed without an edition, within the grace time."""
     grace = timedelta(minutes=config.scheduler.misfire_grace_minutes)
     out = []

@@ -7,6 +7,7 @@ before anything is published.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
@@ -17,125 +18,70 @@ from pathlib import Path
 from typing import Any
 
 from briefing.errors import StoreError
-from briefing.models import Article, Edition, EditionItem, ScoredSentence, Summary
-
-MIGRATIONS: list[tuple[str, str]] = [
-    (
-        "initial",
-        """
-        CREATE TABLE sources (
-            name TEXT PRIMARY KEY,
-            type TEXT NOT NULL,
-            url TEXT,
-            etag TEXT,
-            last_modified TEXT,
-            last_status TEXT,
-            failures INTEGER NOT NULL DEFAULT 0,
-            last_error TEXT,
-            last_checked TEXT,
-            disabled INTEGER NOT NULL DEFAULT 0
-        );
-        CREATE TABLE articles (
-            id TEXT PRIMARY KEY,
-            source TEXT NOT NULL,
-            label TEXT NOT NULL,
-            url TEXT NOT NULL,
-            title TEXT NOT NULL,
-            byline TEXT,
-            standfirst TEXT,
-            section TEXT,
-            kind TEXT NOT NULL,
-            parent TEXT,
-            paragraphs TEXT NOT NULL,
-            published TEXT,
-            fingerprint TEXT NOT NULL,
-            first_seen TEXT NOT NULL
-        );
-        CREATE INDEX articles_first_seen ON articles (first_seen);
-        CREATE UNIQUE INDEX articles_source_fingerprint ON articles (source, fingerprint);
-        CREATE TABLE summaries (
-            fingerprint TEXT NOT NULL,
-            algorithm TEXT NOT NULL,
-            sentences INTEGER NOT NULL,
-            data TEXT NOT NULL,
-            PRIMARY KEY (fingerprint, algorithm, sentences)
-        );
-        CREATE TABLE editions (
-            id TEXT PRIMARY KEY,
-            briefing TEXT NOT NULL,
-            slot TEXT NOT NULL,
-            created TEXT NOT NULL,
-            status TEXT NOT NULL,
-            content TEXT NOT NULL
-        );
-        CREATE INDEX editions_briefing_slot ON editions (briefing, slot);
-        CREATE TABLE edition_articles (
-            briefing TEXT NOT NULL,
-            article_id TEXT NOT NULL,
-            edition_id TEXT NOT NULL REFERENCES editions (id),
-            PRIMARY KEY (briefing, article_id)
-        );
-        CREATE TABLE deliveries (
-            edition_id TEXT NOT NULL REFERENCES editions (id),
-            recipient TEXT NOT NULL,
-            status TEXT NOT NULL,
-            attempts INTEGER NOT NULL DEFAULT 0,
-            message_id TEXT,
-            last_error TEXT,
-            updated TEXT,
-            next_attempt TEXT,
-            PRIMARY KEY (edition_id, recipient)
-        );
-        """,
-    ),
-    (
-        "source fetch state and first-run backfill",
-        """
-        ALTER TABLE sources ADD COLUMN next_fetch TEXT;
-        ALTER TABLE sources ADD COLUMN http_status INTEGER;
-        ALTER TABLE sources ADD COLUMN successes INTEGER NOT NULL DEFAULT 0;
-        ALTER TABLE articles ADD COLUMN hidden INTEGER NOT NULL DEFAULT 0;
-        CREATE INDEX articles_source_url ON articles (source, url);
-        """,
-    ),
-    (
-        "files seen by files sources",
-        """
-        CREATE TABLE files_seen (
-            source TEXT NOT NULL,
-            path TEXT NOT NULL,
-            size INTEGER NOT NULL,
-            mtime_ns INTEGER NOT NULL,
-            PRIMARY KEY (source, path)
-        );
-        """,
-    ),
-]
+from briefing.models import (
+    Article,
+    Delivery,
+    Edition,
+    EditionInfo,
+    ScoredSentence,
+    SourceState,
+    Summary,
+)
+from briefing.store_rows import (
+    DELIVERY_COLUMNS,
+    EDITION_COLUMNS,
+    article_from_row,
+    delivery_from_row,
+    edition_from_json,
+    edition_info_from_row,
+    edition_to_json,
+    parse_time,
+    source_state_from_row,
+    ts,
+    with_first_seen,
+)
+from briefing.store_schema import MIGRATIONS
 
 
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
+class _Connection(sqlite3.Connection):
+    """A connection whose every statement turns an SQLite failure into a one-line StoreError, so
+    no caller outside this module ever sees sqlite3's exceptions."""
 
+    store_path: Path = Path("store")
 
-def _dt(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
+    def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:
+        try:
+            return super().execute(sql, parameters)
+        except sqlite3.Error as exc:
+            raise store_error(self.store_path, exc) from None
+
+    def executemany(self, sql: str, parameters: Iterable[Any], /) -> sqlite3.Cursor:
+        try:
+            return super().executemany(sql, parameters)
+        except sqlite3.Error as exc:
+            raise store_error(self.store_path, exc) from None
 
 
 class Store:
     """A briefing store in one SQLite file."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, busy_timeout: float = 5.0) -> None:
         self.path = Path(path)
         try:
             if str(path) != ":memory:":
+                if self.path.is_dir():
+                    raise StoreError(f"{self.path}: is a folder; `store:` must name a file")
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(str(path), timeout=30, isolation_level=None)
-        except (OSError, sqlite3.Error) as exc:
-            raise StoreError(f"{path}: cannot open the store: {exc}") from None
-        self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA foreign_keys = ON")
-        self.db.execute("PRAGMA journal_mode = WAL")
-        self.migrate()
+            self.db = sqlite3.connect(str(path), timeout=busy_timeout, isolation_level=None, factory=_Connection)
+            self.db.store_path = self.path
+            self.db.row_factory = sqlite3.Row
+            self.db.execute("PRAGMA foreign_keys = ON")
+            self.db.execute("PRAGMA journal_mode = WAL")
+            self.migrate()
+        except OSError as exc:
+            raise StoreError(f"{self.path}: cannot open the store: {exc.strerror or exc}") from None
+        except sqlite3.Error as exc:
+            raise store_error(self.path, exc) from None
 
     def close(self) -> None:
         self.db.close()
@@ -146,7 +92,8 @@ class Store:
         try:
             yield self.db
         except BaseException:
-            self.db.execute("ROLLBACK")
+            with contextlib.suppress(StoreError):
+                self.db.execute("ROLLBACK")
             raise
         self.db.execute("COMMIT")
 
@@ -154,6 +101,12 @@ class Store:
 
     def migrate(self) -> list[str]:
         """Apply the migrations this store has not seen yet; return their names."""
+        tables = {row[0] for row in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if tables and "migrations" not in tables:
+            raise StoreError(
+                f"{self.path}: this SQLite file is not a briefing store (it holds other tables:"
+                f" {', '.join(sorted(tables)[:4])}); point `store:` at a new file"
+            )
         self.db.execute(
             "CREATE TABLE IF NOT EXISTS migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied TEXT NOT NULL)"
         )
@@ -168,9 +121,12 @@ class Store:
             if number in done:
                 continue
             with self.transaction() as db:
-                for statement in sql.split(";"):
-                    if statement.strip():
-                        db.execute(statement)
+                if callable(sql):
+                    sql(db)
+                else:
+                    for statement in sql.split(";"):
+                        if statement.strip():
+                            db.execute(statement)
                 db.execute(
                     "INSERT INTO migrations (id, name, applied) VALUES (?, ?, datetime('now'))", (number, name)
                 )
@@ -202,13 +158,41 @@ class Store:
                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                     (
                         a.id, a.source, a.label, a.url, a.title, a.byline, a.standfirst, a.section, a.kind,
-                        a.parent, json.dumps(a.paragraphs, ensure_ascii=False), _iso(a.published),
-                        a.fingerprint, first_seen.isoformat(), int(hidden),
+                        a.parent, json.dumps(a.paragraphs, ensure_ascii=False), ts(a.published),
+                        a.fingerprint, ts(first_seen), int(hidden),
                     ),
                 )
                 if cursor.rowcount and not hidden:
-                    new.append(_replace_first_seen(a, first_seen))
+                    new.append(with_first_seen(a, first_seen))
         return new
+
+    def update_unpublished(self, articles: Iterable[Article]) -> list[Article]:
+        """Take the new text of articles already stored whose text changed at the source, where no
+        edition has used them yet; return those updated. An article an edition already used keeps
+        the version that was published: a correction is not news again (see README, "Collecting")."""
+        updated: list[Article] = []
+        with self.transaction() as db:
+            for a in articles:
+                row = db.execute(
+                    """SELECT fingerprint, first_seen FROM articles WHERE id = ? AND hidden = 0
+                       AND id NOT IN (SELECT article_id FROM edition_articles)""",
+                    (a.id,),
+                ).fetchone()
+                if row is None or row["fingerprint"] == a.fingerprint:
+                    continue
+                if db.execute(
+                    "SELECT 1 FROM articles WHERE source = ? AND fingerprint = ? AND id != ?", (a.source, a.fingerprint, a.id)
+                ).fetchone():
+                    continue  # the new text is another stored article's
+                db.execute(
+                    """UPDATE articles SET title = ?, byline = ?, standfirst = ?, section = ?, paragraphs = ?,
+                       published = COALESCE(?, published), fingerprint = ?, url = ? WHERE id = ?""",
+                    (a.title, a.byline, a.standfirst, a.section, json.dumps(a.paragraphs, ensure_ascii=False),
+                     ts(a.published), a.fingerprint, a.url, a.id),
+                )
+                first_seen = parse_time(row["first_seen"])
+                updated.append(with_first_seen(a, first_seen) if first_seen else a)
+        return updated
 
     def articles_for(
         self, sources: Sequence[str], after: datetime | None, until: datetime, briefing: str
@@ -220,9 +204,9 @@ class Store:
                 AND (? IS NULL OR first_seen > ?)
                 AND id NOT IN (SELECT article_id FROM edition_articles WHERE briefing = ?)
                 ORDER BY first_seen, id""",
-            (*sources, until.isoformat(), _iso(after), _iso(after), briefing),
+            (*sources, ts(until), ts(after), ts(after), briefing),
         )
-        return [_article(row) for row in rows]
+        return [article_from_row(row) for row in rows]
 
     def count_articles(self, source: str | None = None) -> int:
         if source is None:
@@ -259,9 +243,9 @@ class Store:
 
     # -- sources --------------------------------------------------------------------------------
 
-    def source_state(self, name: str) -> dict[str, Any] | None:
+    def source_state(self, name: str) -> SourceState | None:
         row = self.db.execute("SELECT * FROM sources WHERE name = ?", (name,)).fetchone()
-        return dict(row) if row else None
+        return source_state_from_row(row) if row else None
 
     def record_source(
         self,
@@ -289,7 +273,7 @@ class Store:
                        etag = CASE WHEN ? THEN etag ELSE ? END,
                        last_modified = CASE WHEN ? THEN last_modified ELSE ? END
                        WHERE name = ?""",
-                    (checked.isoformat(), http_status, _iso(next_fetch), url, keep_validators, etag,
+                    (ts(checked), http_status, ts(next_fetch), url, keep_validators, etag,
                      keep_validators, last_modified, name),
                 )
             else:
@@ -297,7 +281,7 @@ class Store:
                     """UPDATE sources SET last_status = 'error', failures = failures + 1, last_error = ?,
                        last_checked = ?, http_status = ?, next_fetch = ?, disabled = MAX(disabled, ?)
                        WHERE name = ?""",
-                    (error, checked.isoformat(), http_status, _iso(next_fetch), int(disable), name),
+                    (error, ts(checked), http_status, ts(next_fetch), int(disable), name),
                 )
             row = db.execute("SELECT failures FROM sources WHERE name = ?", (name,)).fetchone()
         return int(row["failures"])
@@ -314,16 +298,19 @@ class Store:
                 [(source, path, size, mtime) for path, (size, mtime) in seen.items()],
             )
 
-    def sources(self) -> list[dict[str, Any]]:
-        return [dict(row) for row in self.db.execute("SELECT * FROM sources ORDER BY name")]
+    def sources(self) -> list[SourceState]:
+        return [source_state_from_row(row) for row in self.db.execute("SELECT * FROM sources ORDER BY name")]
 
     # -- editions -------------------------------------------------------------------------------
 
-    def last_edition(self, briefing: str) -> tuple[str, datetime] | None:
+    def last_edition(self, briefing: str) -> EditionInfo | None:
+        """The briefing's latest edition by slot, abandoned ones aside."""
         row = self.db.execute(
-            "SELECT id, slot FROM editions WHERE briefing = ? ORDER BY slot DESC LIMIT 1", (briefing,)
+            f"SELECT {EDITION_COLUMNS} FROM editions e WHERE briefing = ? AND status != 'abandoned'"
+            " ORDER BY slot DESC LIMIT 1",
+            (briefing,),
         ).fetchone()
-        return (row["id"], datetime.fromisoformat(row["slot"])) if row else None
+        return edition_info_from_row(row) if row else None
 
     def edition_exists(self, edition_id: str) -> bool:
         return self.db.execute("SELECT 1 FROM editions WHERE id = ?", (edition_id,)).fetchone() is not None
@@ -332,8 +319,9 @@ class Store:
         """Record an edition, claim its articles and queue its deliveries, all at once."""
         with self.transaction() as db:
             db.execute(
-                "INSERT INTO editions (id, briefing, slot, created, status, content) VALUES (?, ?, ?, ?, 'composed', ?)",
-                (edition.id, edition.briefing, edition.slot.isoformat(), created.isoformat(), edition_to_json(edition)),
+                """INSERT INTO editions (id, briefing, slot, created, status, content, title)
+                   VALUES (?, ?, ?, ?, 'composed', ?, ?)""",
+                (edition.id, edition.briefing, ts(edition.slot), ts(created), edition_to_json(edition), edition.title),
             )
             db.executemany(
                 "INSERT INTO edition_articles (briefing, article_id, edition_id) VALUES (?, ?, ?)",
@@ -341,41 +329,82 @@ class Store:
             )
             db.executemany(
                 "INSERT INTO deliveries (edition_id, recipient, status, updated) VALUES (?, ?, 'pending', ?)",
-                [(edition.id, r, created.isoformat()) for r in recipients],
+                [(edition.id, r, ts(created)) for r in recipients],
             )
 
     def set_edition_status(self, edition_id: str, status: str) -> None:
         with self.transaction() as db:
             db.execute("UPDATE editions SET status = ? WHERE id = ?", (status, edition_id))
 
-    def editions(self, briefing: str, limit: int | None = None, status: str | None = None) -> list[Edition]:
-        """Editions of a briefing, newest first."""
-        sql = "SELECT content FROM editions WHERE briefing = ?"
-        args: list[Any] = [briefing]
-        if status:
-            sql += " AND status = ?"
-            args.append(status)
-        sql += " ORDER BY slot DESC"
+    def abandon_edition(self, edition_id: str, when: datetime) -> EditionInfo:
+        """Give up an unfinished edition: kept in the store and marked, its open deliveries closed,
+        its articles released for the briefing's next edition."""
+        info = self.edition_info(edition_id)
+        if info is None:
+            raise StoreError(f"no edition {edition_id!r} (see `briefing editions`)")
+        if info.status != "composed":
+            raise StoreError(f"edition {edition_id} is {info.status}; only an unfinished edition can be abandoned")
+        with self.transaction() as db:
+            db.execute("UPDATE editions SET status = 'abandoned' WHERE id = ?", (edition_id,))
+            db.execute("DELETE FROM edition_articles WHERE edition_id = ?", (edition_id,))
+            db.execute(
+                """UPDATE deliveries SET status = 'failed', last_error = 'edition abandoned', updated = ?
+                   WHERE edition_id = ? AND status IN ('pending', 'sending', 'retry')""",
+                (ts(when), edition_id),
+            )
+        return info
+
+    def edition_info(self, edition_id: str) -> EditionInfo | None:
+        row = self.db.execute(f"SELECT {EDITION_COLUMNS} FROM editions e WHERE id = ?", (edition_id,)).fetchone()
+        return edition_info_from_row(row) if row else None
+
+    def edition_infos(self, briefing: str | None = None) -> list[EditionInfo]:
+        """Every edition (of one briefing), newest first."""
+        sql = f"SELECT {EDITION_COLUMNS} FROM editions e"
+        args: list[Any] = []
+        if briefing:
+            sql += " WHERE briefing = ?"
+            args.append(briefing)
+        return [edition_info_from_row(row) for row in self.db.execute(sql + " ORDER BY slot DESC, id", args)]
+
+    def editions(self, briefing: str, limit: int | None = None) -> list[Edition]:
+        """Published editions of a briefing (abandoned ones aside), newest first."""
+        sql = "SELECT content FROM editions WHERE briefing = ? AND status != 'abandoned' ORDER BY slot DESC"
         if limit:
             sql += f" LIMIT {int(limit)}"
-        return [edition_from_json(row["content"]) for row in self.db.execute(sql, args)]
+        return [edition_from_json(row["content"]) for row in self.db.execute(sql, (briefing,))]
+
+    def edition(self, edition_id: str) -> Edition | None:
+        row = self.db.execute("SELECT content FROM editions WHERE id = ?", (edition_id,)).fetchone()
+        return edition_from_json(row["content"]) if row else None
 
     def unfinished_editions(self, briefing: str) -> list[Edition]:
         rows = self.db.execute(
-            "SELECT content FROM editions WHERE briefing = ? AND status != 'done' ORDER BY slot", (briefing,)
+            "SELECT content FROM editions WHERE briefing = ? AND status = 'composed' ORDER BY slot", (briefing,)
         )
         return [edition_from_json(row["content"]) for row in rows]
 
     # -- deliveries -----------------------------------------------------------------------------
 
-    def pending_deliveries(self, edition_id: str, due: datetime | None = None) -> list[dict[str, Any]]:
-        """Deliveries of an edition still to make; with `due`, only those whose next attempt has come."""
+    def open_deliveries(self, edition_id: str, due: datetime | None = None) -> list[Delivery]:
+        """Deliveries of an edition still to make (pending, interrupted while sending, or waiting for
+        a retry); with `due`, only those whose next attempt has come."""
         rows = self.db.execute(
-            """SELECT * FROM deliveries WHERE edition_id = ? AND status IN ('pending', 'retry')
-               AND (? IS NULL OR next_attempt IS NULL OR next_attempt <= ?) ORDER BY recipient""",
-            (edition_id, _iso(due), _iso(due)),
+            f"""SELECT {DELIVERY_COLUMNS} FROM deliveries d JOIN editions e ON e.id = d.edition_id
+                WHERE d.edition_id = ? AND d.status IN ('pending', 'sending', 'retry')
+                AND (? IS NULL OR d.next_attempt IS NULL OR d.next_attempt <= ?) ORDER BY d.recipient""",
+            (edition_id, ts(due), ts(due)),
         )
-        return [dict(r) for r in rows]
+        return [delivery_from_row(r) for r in rows]
+
+    def start_delivery(self, edition_id: str, recipient: str, message_id: str, when: datetime) -> None:
+        """Mark a delivery `sending` (committed) before its SMTP transaction begins."""
+        with self.transaction() as db:
+            db.execute(
+                """UPDATE deliveries SET status = 'sending', message_id = ?, updated = ?
+                   WHERE edition_id = ? AND recipient = ?""",
+                (message_id, ts(when), edition_id, recipient),
+            )
 
     def record_delivery(
         self,
@@ -392,73 +421,47 @@ class Store:
             db.execute(
                 """UPDATE deliveries SET status = ?, attempts = attempts + 1, message_id = COALESCE(?, message_id),
                    last_error = ?, updated = ?, next_attempt = ? WHERE edition_id = ? AND recipient = ?""",
-                (status, message_id, error, when.isoformat(), _iso(next_attempt), edition_id, recipient),
+                (status, message_id, error, ts(when), ts(next_attempt), edition_id, recipient),
             )
 
-    def delivery(self, edition_id: str, recipient: str) -> dict[str, Any]:
+    def delivery(self, edition_id: str, recipient: str) -> Delivery | None:
         row = self.db.execute(
-            "SELECT * FROM deliveries WHERE edition_id = ? AND recipient = ?", (edition_id, recipient)
+            f"""SELECT {DELIVERY_COLUMNS} FROM deliveries d JOIN editions e ON e.id = d.edition_id
+                WHERE d.edition_id = ? AND d.recipient = ?""",
+            (edition_id, recipient),
         ).fetchone()
-        return dict(row)
+        return delivery_from_row(row) if row else None
 
-    def deliveries(self, statuses: Sequence[str] | None = None) -> list[dict[str, Any]]:
-        sql = "SELECT d.*, e.briefing FROM deliveries d JOIN editions e ON e.id = d.edition_id"
+    def deliveries(self, statuses: Sequence[str] | None = None) -> list[Delivery]:
+        sql = f"SELECT {DELIVERY_COLUMNS} FROM deliveries d JOIN editions e ON e.id = d.edition_id"
         args: list[Any] = []
         if statuses:
             sql += f" WHERE d.status IN ({','.join('?' for _ in statuses)})"
             args.extend(statuses)
-        return [dict(r) for r in self.db.execute(sql + " ORDER BY d.edition_id, d.recipient", args)]
+        return [delivery_from_row(r) for r in self.db.execute(sql + " ORDER BY d.edition_id, d.recipient", args)]
 
 
-def _replace_first_seen(article: Article, when: datetime) -> Article:
-    from dataclasses import replace
-
-    return replace(article, first_seen=when)
 
 
-def _article(row: sqlite3.Row) -> Article:
-    return Article(
-        id=row["id"],
-        source=row["source"],
-        label=row["label"],
-        url=row["url"],
-        title=row["title"],
-        paragraphs=tuple(json.loads(row["paragraphs"])),
-        fingerprint=row["fingerprint"],
-        byline=row["byline"],
-        standfirst=row["standfirst"],
-        published=_dt(row["published"]),
-        section=row["section"],
-        kind=row["kind"],
-        parent=row["parent"],
-        first_seen=_dt(row["first_seen"]),
-    )
+class StoreBusyError(StoreError):
+    """Another program holds a write lock on the SQLite file."""
+
+    exit_code = 3
 
 
-def edition_to_json(edition: Edition) -> str:
-    data = asdict(edition)
-    data["slot"] = edition.slot.isoformat()
-    return json.dumps(data, ensure_ascii=False, sort_keys=True)
-
-
-def _item(data: dict[str, Any]) -> EditionItem:
-    return EditionItem(
-        **{
-            **data,
-            "also_in": tuple(data.get("also_in", ())),
-            "children": tuple(_item(c) for c in data.get("children", ())),
-        }
-    )
-
-
-def edition_from_json(text: str) -> Edition:
-    data = json.loads(text)
-    return Edition(
-        **{
-            **data,
-            "slot": datetime.fromisoformat(data["slot"]),
-            "items": tuple(_item(i) for i in data["items"]),
-            "article_ids": tuple(data["article_ids"]),
-            "topics": tuple(data.get("topics", ())),
-        }
-    )
+def store_error(path: Path, exc: sqlite3.Error) -> StoreError:
+    """An SQLite failure as a one-line StoreError that says what to do."""
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        return StoreBusyError(f"{path}: the store is locked by another program; try again when it has finished")
+    if "readonly" in text or "read-only" in text:
+        return StoreError(f"{path}: the store is read-only; give this user write access to the file and its folder")
+    if "not a database" in text or "malformed" in text or "corrupt" in text:
+        return StoreError(
+            f"{path}: the store is damaged or not a briefing store ({text}); restore a backup or move it away to start afresh"
+        )
+    if "unable to open" in text:
+        return StoreError(f"{path}: cannot open the store ({text}); check that its folder exists and is writable")
+    if "no such table" in text or "no such column" in text:
+        return StoreError(f"{path}: the store's tables are not briefing's ({text}); move it away to start afresh")
+    return StoreError(f"{path}: store error: {text}")

@@ -24,7 +24,6 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -125,7 +124,7 @@ def _cluster(
         return [0] * n
     matrix, present, _ = vectors
     times = np.array([np.nan if h is None else h for h in hours], dtype=float)
-    graph = nx.Graph()
+    graph: nx.Graph[int] = nx.Graph()
     graph.add_nodes_from(range(n))
     k = min(params.neighbours, n - 1)
     for start in range(0, n, _CHUNK):
@@ -155,7 +154,7 @@ def _cluster(
         for i, j in graph.edges():
             if member[i] == member[j]:
                 together[(i, j)] += 1
-    agreed = nx.Graph()
+    agreed: nx.Graph[int] = nx.Graph()
     agreed.add_nodes_from(range(n))
     agreed.add_edges_from(edge for edge, count in together.items() if 2 * count >= params.runs)
     label = [0] * n
@@ -205,7 +204,7 @@ def group_stories(
     vectors = _vectorize(texts, [a.title for a in originals], params.char_weight)
     labels = _cluster(vectors, texts, [_hours(a) for a in originals], params)
     groups: dict[int, list[Article]] = {}
-    for article, label in zip(originals, labels):
+    for article, label in zip(originals, labels, strict=False):
         groups.setdefault(label, []).append(article)
     by_id = {a.id: a for a in articles}
     folded: dict[str, list[Article]] = {}

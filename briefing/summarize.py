@@ -11,9 +11,9 @@ import os
 import random
 import re
 import zlib
-from concurrent.futures import ProcessPoolExecutor
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from functools import lru_cache
 from typing import Any
 
@@ -152,7 +152,8 @@ def reduction_ratings(sentences: Sequence[str], tokens: Sequence[Sequence[str]] 
     norm = logs[:, None] + logs[None, :]
     edges = np.divide(shared, norm, out=np.zeros_like(shared), where=(norm != 0) & (shared != 0))
     np.fill_diagonal(edges, 0.0)
-    return edges.sum(axis=1)
+    ratings: np.ndarray = edges.sum(axis=1)
+    return ratings
 
 
 def fast_ensemble_scores(
@@ -308,17 +309,22 @@ def summarize_many(
 ) -> list[Summary]:
     """Summaries of many articles, on every core (`workers` processes; default: all of them)."""
     counts = [count] * len(articles) if isinstance(count, int) else list(count)
-    jobs = list(zip(articles, [algorithm] * len(articles), counts))
+    jobs = list(zip(articles, [algorithm] * len(articles), counts, strict=False))
     workers = workers or os.cpu_count() or 1
     if workers == 1 or len(jobs) < _PARALLEL_FROM:
         from threadpoolctl import threadpool_limits
 
         with threadpool_limits(limits=1, user_api="blas"):
             return [_summarize_task(job) for job in jobs]
-    # load the stemmer (and a stock summarizer) before forking, so no worker imports them again
-    _stem("warm")
-    if algorithm in ALGORITHMS:
-        _summarizer(algorithm)
-    context = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
+    # Not "fork": summarizing runs while the fetch pool's threads (and in the daemon APScheduler's)
+    # are alive, and a forked child can deadlock on a lock one of them held. The forkserver is a
+    # clean single-threaded process that imports this module once; workers fork from it.
+    context: multiprocessing.context.BaseContext
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        forkserver = multiprocessing.get_context("forkserver")
+        forkserver.set_forkserver_preload(["briefing.summarize"])
+        context = forkserver
+    else:
+        context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_one_blas_thread) as pool:
         return list(pool.map(_summarize_task, jobs, chunksize=max(1, len(jobs) // (workers * 8))))

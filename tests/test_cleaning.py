@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -22,7 +22,7 @@ from briefing.text.sentences import split_sentences
 
 from .conftest import DATA
 
-NOW = datetime(2020, 1, 1, tzinfo=timezone.utc)
+NOW = datetime(2020, 1, 1, tzinfo=UTC)
 # Data noise, not news: AG News items whose description is escaped HTML with links (the link's URL
 # is removed as inline residue), and a byline.
 _NOISE = re.compile(r"&lt;a href=|&lt;p&gt;advertis|^By [A-Z]\w+ [A-Z]\w+\.$", re.IGNORECASE)

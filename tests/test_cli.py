@@ -55,7 +55,7 @@ def test_missing_source_folder_is_reported_and_the_run_goes_on(tmp_path: Path, w
     raw = seed_config(tmp_path)
     raw["sources"].append({"name": "gone", "type": "files", "path": "nowhere"})
     result = briefing("run", "-c", str(write_config(raw)), "--now", "2014-06-23T06:00", cwd=tmp_path)
-    assert result.returncode == 0
+    assert result.returncode == 4  # published, but a source failed
     assert "gone: error (1 run(s) in a row): source gone: folder" in result.stdout
     assert "the-brief: published" in result.stdout
 

@@ -131,7 +131,7 @@ def test_a_dead_smtp_server_loses_nothing(tmp_path: Path, write_config) -> None:
     from briefing.store import Store
 
     store = Store(config.store)
-    assert {d["status"] for d in store.deliveries()} == {"retry"}
+    assert {d.status for d in store.deliveries()} == {"retry"}
     store.close()
 
 
@@ -143,7 +143,7 @@ def test_gives_up_after_max_attempts(tmp_path: Path, write_config) -> None:
     from briefing.store import Store
 
     store = Store(config.store)
-    assert {(d["status"], d["attempts"]) for d in store.deliveries()} == {("failed", 2)}
+    assert {(d.status, d.attempts) for d in store.deliveries()} == {("failed", 2)}
     store.close()
 
 

@@ -166,7 +166,7 @@ def test_schedule_catches_up_a_missed_slot_once_and_stops_cleanly_on_sigterm(tmp
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == 0, err
-    assert "catching up the missed slot" in err
+    assert "was not published on time; publishing it now (late)" in err
     assert "briefing schedule: stopped." in out
     emls = list((tmp_path / "outbox").glob("*/*.eml"))
     assert len(emls) == 1  # once, not once per missed slot

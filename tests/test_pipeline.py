@@ -163,8 +163,8 @@ def test_crash_after_recording_is_finished_by_the_next_run(seed_cfg, tmp_path: P
     assert (tmp_path / "public" / "the-brief" / "feed.xml").is_file()
     # and a third run sends nothing more
     publish(seed_cfg, store, briefing, NOW, Renderer())
-    assert store.deliveries() == [
-        {**store.deliveries()[0], "status": "sent", "attempts": 1}
+    assert [(d.recipient, d.status, d.attempts) for d in store.deliveries()] == [
+        ("reader@example.com", "sent", 1)
     ]
     store.close()
 
@@ -173,7 +173,10 @@ def test_store_records_migrations_and_reopens(tmp_path: Path) -> None:
     path = tmp_path / "s.sqlite3"
     Store(path).close()
     store = Store(path)
-    assert [r[0] for r in store.db.execute("SELECT name FROM migrations")] == ["initial", "source fetch state and first-run backfill", "files seen by files sources"]
+    assert [r[0] for r in store.db.execute("SELECT name FROM migrations")] == [
+        "initial", "source fetch state and first-run backfill", "files seen by files sources", "every time in UTC",
+        "edition titles for listings",
+    ]
     assert store.migrate() == []
     store.close()
 
@@ -207,4 +210,38 @@ def test_unchanged_files_are_not_read_again(tmp_path: Path, write_config) -> Non
         store.close()
     assert (first.documents, first.new) == (1, 1)
     assert second.documents == 0  # unchanged: not read, not parsed
-    assert third.documents == 1  # changed: read again (its text is new, so stored as an update)
+    assert third.documents == 1  # changed: read again
+    assert (third.new, third.updated) == (0, 1)  # the same article, its new text stored
+
+
+def test_a_changed_article_is_updated_until_an_edition_uses_it(tmp_path: Path, write_config) -> None:
+    from .conftest import seed_config
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    story = folder / "a.txt"
+    story.write_text("Storm Hits the Coast\n\nA storm hit the coast on Monday, officials said.\n", encoding="utf-8")
+    raw = seed_config(tmp_path)
+    raw["sources"][0]["path"] = str(folder)
+    raw["briefings"] = raw["briefings"][:1]
+    config = config_module.load(write_config(raw))
+    briefing = config.briefings[0]
+    store = Store(config.store)
+    try:
+        collect(config, store, NOW.replace(hour=5))
+        story.write_text("Storm Hits the Coast\n\nA storm hit the coast on Monday and closed every road, officials said.\n",
+                         encoding="utf-8")
+        (changed,) = collect(config, store, NOW.replace(hour=5, minute=30))
+        assert changed.updated == 1
+        edition = publish(config, store, briefing, NOW, Renderer()).edition
+        assert edition is not None
+        page = (tmp_path / "public" / "the-brief" / f"{edition.id}.html").read_text(encoding="utf-8")
+        assert "closed every road" in page  # the edition carries the update
+        # after publication a further change is not news again: the published version stays
+        story.write_text("Storm Hits the Coast\n\nA storm hit the coast on Monday. Roads reopened.\n", encoding="utf-8")
+        (later,) = collect(config, store, NOW.replace(hour=9))
+        assert (later.new, later.updated) == (0, 0)
+        next_edition = publish(config, store, briefing, NOW.replace(day=24), Renderer())
+        assert next_edition.edition is None and "nothing new" in next_edition.message
+    finally:
+        store.close()

@@ -9,7 +9,7 @@ developer (German, 2016), `guardian.rss` The Guardian (English, January 2018), `
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,7 @@ from .feedserver import FeedServer, Route
 
 RAW = DATA / "feeds_realworld_rssparser" / "raw" / "rbren_rss_parser"
 FEEDS = ("encoding.rss", "uolNoticias.rss", "heise.atom", "guardian.rss", "craigslist.rss")
-SLOT = datetime(2018, 1, 4, 0, 0, tzinfo=timezone.utc)
+SLOT = datetime(2018, 1, 4, 0, 0, tzinfo=UTC)
 
 
 def parse_file(name: str) -> list[Document]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import re
 import smtplib
-import socket
 import ssl
 from dataclasses import dataclass
 from datetime import datetime
@@ -104,27 +103,31 @@ class SmtpSettings:
 
 
 def send_smtp(settings: SmtpSettings, msg: EmailMessage) -> None:
-    """Send one message; raise DeliveryError (permanent for a 5xx answer)."""
+    """Send one message; raise DeliveryError (permanent for a 5xx answer).
+
+    The message counts as sent once the server has answered 250 to DATA: a failure after that (a
+    dropped connection or an odd answer at QUIT) is ignored, so it is never sent twice for it.
+    """
     where = f"{settings.host}:{settings.port}"
+    client: smtplib.SMTP | None = None
     try:
         if settings.security == "ssl":
-            client: smtplib.SMTP = smtplib.SMTP_SSL(
+            client = smtplib.SMTP_SSL(
                 settings.host, settings.port, timeout=settings.timeout, context=ssl.create_default_context()
             )
         else:
             client = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
-        with client:
-            if settings.security == "starttls":
-                client.starttls(context=ssl.create_default_context())
-            if settings.username:
-                client.login(settings.username, settings.password or "")
-            refused = client.send_message(msg)
-            if refused:
-                code, reason = next(iter(refused.values()))
-                raise DeliveryError(
-                    f"SMTP {where} refused {msg['To']}: {code} {reason.decode(errors='replace')}",
-                    permanent=500 <= code < 600,
-                )
+        if settings.security == "starttls":
+            client.starttls(context=ssl.create_default_context())
+        if settings.username:
+            client.login(settings.username, settings.password or "")
+        refused = client.send_message(msg)
+        if refused:
+            code, reason = next(iter(refused.values()))
+            raise DeliveryError(
+                f"SMTP {where} refused {msg['To']}: {code} {reason.decode(errors='replace')}",
+                permanent=500 <= code < 600,
+            )
     except DeliveryError:
         raise
     except smtplib.SMTPRecipientsRefused as exc:
@@ -136,7 +139,20 @@ def send_smtp(settings: SmtpSettings, msg: EmailMessage) -> None:
     except smtplib.SMTPResponseException as exc:
         text = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
         raise DeliveryError(f"SMTP {where} answered {exc.smtp_code} {text}", permanent=500 <= exc.smtp_code < 600) from None
-    except (smtplib.SMTPServerDisconnected, ConnectionError, socket.timeout, TimeoutError) as exc:
+    except (smtplib.SMTPServerDisconnected, ConnectionError, TimeoutError) as exc:
         raise DeliveryError(f"SMTP {where}: connection lost or refused ({exc or type(exc).__name__})") from None
     except (smtplib.SMTPException, OSError) as exc:
         raise DeliveryError(f"SMTP {where}: {exc}") from None
+    finally:
+        if client is not None:
+            _quit_quietly(client)
+
+
+def _quit_quietly(client: smtplib.SMTP) -> None:
+    """QUIT and close; after a 250 to DATA the message is the server's, whatever QUIT answers."""
+    try:
+        client.quit()
+    except (smtplib.SMTPException, OSError):
+        pass
+    finally:
+        client.close()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from feedgen.feed import FeedGenerator
@@ -46,10 +47,13 @@ def build_feeds(
     entries: Sequence[FeedEntry],
 ) -> tuple[bytes, bytes]:
     """(RSS 2.0, Atom 1.0) documents for these entries, newest first."""
-    common = dict(title=title, description=description, language=language, base_url=base_url,
-                  archive_url=archive_url, entries=entries, feed_id=atom_url, author=author)
-    rss = _generator(**common, self_url=rss_url, self_type="application/rss+xml", content_type="CDATA")
-    atom = _generator(**common, self_url=atom_url, self_type="application/atom+xml", content_type="html")
+    def generator(self_url: str, self_type: str, content_type: str) -> Any:
+        return _generator(title=title, description=description, language=language, base_url=base_url,
+                          archive_url=archive_url, entries=entries, feed_id=atom_url, author=author,
+                          self_url=self_url, self_type=self_type, content_type=content_type)
+
+    rss = generator(rss_url, "application/rss+xml", "CDATA")
+    atom = generator(atom_url, "application/atom+xml", "html")
     return rss.rss_str(pretty=True), atom.atom_str(pretty=True)
 
 

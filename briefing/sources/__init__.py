@@ -5,13 +5,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
-
 from typing import TYPE_CHECKING
 
 from briefing.config import FeedSource, FilesSource, PageSource
 from briefing.errors import SourceError
-from briefing.models import Document
+from briefing.models import Document, SourceState
 from briefing.sources.files import fetch_files
 
 if TYPE_CHECKING:  # feedparser, trafilatura and httpx load when a feed or page is fetched
@@ -37,7 +35,7 @@ def fetch(
     source: FilesSource | FeedSource | PageSource,
     now: datetime,
     fetcher: Fetcher | None,
-    state: dict[str, Any] | None = None,
+    state: SourceState | None = None,
     known_files: dict[str, tuple[int, int]] | None = None,
 ) -> Fetched:
     """Fetch one source. Raise SourceError (FetchError for HTTP) with a one-line reason."""
@@ -48,18 +46,18 @@ def fetch(
     assert fetcher is not None
     if isinstance(source, PageSource):
         return _fetch_pages(source, label, now, fetcher)
-    return _fetch_feed(source, label, now, fetcher, state or {})
+    return _fetch_feed(source, label, now, fetcher, state or SourceState(source.name, source.type))
 
 
-def _fetch_feed(source: FeedSource, label: str, now: datetime, fetcher: Fetcher, state: dict[str, Any]) -> Fetched:
+def _fetch_feed(source: FeedSource, label: str, now: datetime, fetcher: Fetcher, state: SourceState) -> Fetched:
     from briefing.sources import feeds
 
-    url = state.get("url") or source.url
-    response = fetcher.get(url, etag=state.get("etag"), last_modified=state.get("last_modified"), now=now)
+    url = state.url or source.url
+    response = fetcher.get(url, etag=state.etag, last_modified=state.last_modified, now=now)
     result = Fetched(
         url=response.permanent_url,
-        etag=response.etag or state.get("etag"),
-        last_modified=response.last_modified or state.get("last_modified"),
+        etag=response.etag or state.etag,
+        last_modified=response.last_modified or state.last_modified,
         http_status=response.status,
     )
     wait = response.max_age()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from briefing.config import FilesSource
 from briefing.errors import SourceError
@@ -52,7 +52,7 @@ def fetch_files(
                 body=body,
                 content_type="html" if path.suffix.lower() in (".html", ".htm") else "text",
                 published=None,
-                fetched=now.astimezone(timezone.utc),
+                fetched=now.astimezone(UTC),
             )
         )
     return documents, seen

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import trafilatura
 
@@ -50,7 +50,7 @@ def extract(html: str, url: str) -> Extracted | None:
     published = None
     if data.get("date"):
         try:
-            published = datetime.fromisoformat(str(data["date"])).replace(tzinfo=timezone.utc)
+            published = datetime.fromisoformat(str(data["date"])).replace(tzinfo=UTC)
         except ValueError:
             published = None
     return Extracted(data.get("title") or None, text, data.get("author") or None, published)

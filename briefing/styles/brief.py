@@ -80,7 +80,7 @@ def compose(
                 headline=story.lead.title,
                 prefix="And finally, " if last else "",
                 topic=story.topic,
-                also_in=tuple(l for l in story.labels if l != story.lead.label),
+                also_in=tuple(name for name in story.labels if name != story.lead.label),
             )
         )
     headline_story = next((s for s in picked if has_headline(s.lead)), picked[0] if picked else None)

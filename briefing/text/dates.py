@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 _MONTHS = {
     name: i
@@ -46,7 +46,7 @@ def find_date(text: str) -> datetime | None:
                 day, month, year = int(match.group(1)), _MONTHS[match.group(2).lower().rstrip(".")], int(match.group(3))
             else:
                 year, month, day = (int(g) for g in match.groups())
-            found = datetime(year, month, day, tzinfo=timezone.utc)
+            found = datetime(year, month, day, tzinfo=UTC)
         except (ValueError, KeyError):
             continue
         if best is None or match.start() < best[0]:

@@ -178,10 +178,10 @@ def _parse_segment(lines: list[_Line], doc: Document, *, single: bool) -> list[A
             if boilerplate_kind(text) is None:
                 header = False
         body.append(line)
-    if any(_TAGGED.match(_BULLET.sub("", l.text)) and _BULLET.match(l.text) for l in body):
-        if sum(1 for l in body if _BULLET.match(l.text)) >= 3:
+    if any(_TAGGED.match(_BULLET.sub("", ln.text)) and _BULLET.match(ln.text) for ln in body):
+        if sum(1 for ln in body if _BULLET.match(ln.text)) >= 3:
             return _link_list(body, doc, title, section, published)
-    if any(_DIGEST_INTRO.search(l.text) for l in body[:3]):
+    if any(_DIGEST_INTRO.search(ln.text) for ln in body[:3]):
         return _digest(body, doc, title, section, published)
     paragraphs = _clean_body(body)
     if not paragraphs and not (single and doc.title):
@@ -242,7 +242,7 @@ def _clean_body(lines: list[_Line]) -> list[str]:
             continue
         kept.append(line)
     paragraphs: list[str] = []
-    for n, line in enumerate(kept):
+    for _n, line in enumerate(kept):
         text = clean_inline(_BULLET.sub("", line.text))
         if not text:
             continue
