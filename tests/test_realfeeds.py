@@ -23,7 +23,8 @@ from briefing.selection import select_articles
 from briefing.sources import feeds
 from briefing.sources.http import Response
 from briefing.text.language import date_words, detect, language_of, stop_words
-from briefing.text.pages import extract_articles, html_to_line, html_to_text
+from briefing.text.markup import html_to_line, html_to_text
+from briefing.text.pages import extract_articles
 
 from .conftest import DATA, seed_config
 from .feedserver import FeedServer, Route

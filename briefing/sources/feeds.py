@@ -24,8 +24,8 @@ from briefing.errors import SourceError
 from briefing.models import Document
 from briefing.sources.http import Response
 from briefing.sources.urls import canonical_url
+from briefing.text.markup import html_to_line, html_to_text
 from briefing.text.normalize import collapse
-from briefing.text.pages import html_to_line, html_to_text
 
 log = logging.getLogger("briefing")
 TEASER_CHARS = 600  # an entry whose text is shorter than this is a teaser
