@@ -142,6 +142,7 @@ class Edition:
     article_ids: tuple[str, ...]
     preheader: str = ""
     topics: tuple[str, ...] = field(default=())
+    source_problems: tuple[str, ...] = ()  # sources failing N runs in a row when it was made
 
 
 # -- records the store hands out (times parsed, in UTC) ------------------------------------------------

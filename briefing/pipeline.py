@@ -20,7 +20,7 @@ import shutil
 import sqlite3
 import tempfile
 from collections.abc import Callable, Collection, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -35,6 +35,7 @@ from briefing.publish.deliver import deliver
 from briefing.render import Renderer
 from briefing.reports import PublishReport, RunReport, StageTimer
 from briefing.selection import select_articles
+from briefing.status import source_problems
 from briefing.store import Store
 from briefing.styles.common import edition_id
 
@@ -85,7 +86,7 @@ def compose_edition(
             articles, summaries, until or slot, params=clustering, summary_sentences=config.summarizer.sentences
         )
     compose = STYLES[briefing.style]
-    edition = compose(
+    edition: Edition = compose(
         stories,
         summaries,
         briefing=briefing.name,
@@ -94,7 +95,8 @@ def compose_edition(
         schedule=briefing.schedule,
         slot=local_slot,
     )
-    return edition, ""
+    problems = tuple(source_problems(config, store, config.sources_for(briefing)))
+    return replace(edition, source_problems=problems), ""
 
 
 def publish(
@@ -248,8 +250,6 @@ def preview(config: Config, briefing: Briefing, now: datetime, *, recipient: str
     """Collect into a copy of the store and compose the next edition of `briefing`; write its email
     HTML and text (with the footer resolved for `recipient`) and archive page to a temporary folder.
     Nothing is recorded, published or sent."""
-    from dataclasses import replace
-
     from briefing.publish.email import personal_link
 
     folder = Path(tempfile.mkdtemp(prefix=f"briefing-preview-{briefing.name}-"))

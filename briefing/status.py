@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -63,10 +64,10 @@ def status(config: Config, store: Store, now: datetime) -> Status:
     return Status(tuple(briefings), failing)
 
 
-def source_problems(config: Config, store: Store) -> list[str]:
-    """Sources that have failed `fetch.report_after_failures` runs in a row or more, for the
-    "Sources with problems" line at the end of an edition."""
-    configured = {s.name: (s.label or s.name) for s in config.sources}
+def source_problems(config: Config, store: Store, names: Collection[str] | None = None) -> list[str]:
+    """Sources (of `names`) that have failed `fetch.report_after_failures` runs in a row or more, or
+    are disabled, for the "Sources with problems" line at the end of an edition."""
+    configured = {s.name: (s.label or s.name) for s in config.sources if names is None or s.name in names}
     return [
         configured[s.name]
         for s in store.sources()

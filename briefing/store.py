@@ -197,14 +197,16 @@ class Store:
     def articles_for(
         self, sources: Sequence[str], after: datetime | None, until: datetime, briefing: str
     ) -> list[Article]:
-        """Articles of these sources first seen in (after, until] and not used by this briefing."""
+        """Articles of these sources first seen in (after, until], or released by an abandoned edition
+        of this briefing, and not used by this briefing."""
         marks = ",".join("?" for _ in sources)
         rows = self.db.execute(
             f"""SELECT * FROM articles WHERE source IN ({marks}) AND first_seen <= ? AND hidden = 0
-                AND (? IS NULL OR first_seen > ?)
+                AND (? IS NULL OR first_seen > ?
+                     OR id IN (SELECT article_id FROM released_articles WHERE briefing = ?))
                 AND id NOT IN (SELECT article_id FROM edition_articles WHERE briefing = ?)
                 ORDER BY first_seen, id""",
-            (*sources, ts(until), ts(after), ts(after), briefing),
+            (*sources, ts(until), ts(after), ts(after), briefing, briefing),
         )
         return [article_from_row(row) for row in rows]
 
@@ -346,6 +348,11 @@ class Store:
             raise StoreError(f"edition {edition_id} is {info.status}; only an unfinished edition can be abandoned")
         with self.transaction() as db:
             db.execute("UPDATE editions SET status = 'abandoned' WHERE id = ?", (edition_id,))
+            db.execute(
+                """INSERT OR IGNORE INTO released_articles (briefing, article_id)
+                   SELECT briefing, article_id FROM edition_articles WHERE edition_id = ?""",
+                (edition_id,),
+            )
             db.execute("DELETE FROM edition_articles WHERE edition_id = ?", (edition_id,))
             db.execute(
                 """UPDATE deliveries SET status = 'failed', last_error = 'edition abandoned', updated = ?

@@ -114,5 +114,6 @@ def edition_from_json(text: str) -> Edition:
             "items": tuple(_item(i) for i in data["items"]),
             "article_ids": tuple(data["article_ids"]),
             "topics": tuple(data.get("topics", ())),
+            "source_problems": tuple(data.get("source_problems", ())),
         }
     )

@@ -126,6 +126,16 @@ MIGRATIONS: list[tuple[str, str | Callable[[sqlite3.Connection], None]]] = [
         CREATE INDEX deliveries_status ON deliveries (status);
         """,
     ),
+    (
+        "articles released by abandoned editions",
+        """
+        CREATE TABLE released_articles (
+            briefing TEXT NOT NULL,
+            article_id TEXT NOT NULL,
+            PRIMARY KEY (briefing, article_id)
+        );
+        """,
+    ),
 ]
 
 # Every time column, for the UTC migration: (table, key columns, time columns).

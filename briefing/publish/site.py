@@ -6,6 +6,7 @@ Every write is atomic and every file is a function of the store's editions, so w
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from briefing.config import Briefing, Config
@@ -39,7 +40,12 @@ def write_edition_page(config: Config, briefing: Briefing, edition: Edition, ren
 
 
 def remove_edition_page(config: Config, briefing: str, edition_id: str) -> None:
-    archive.edition_path(config.output_dir, briefing, edition_id).unlink(missing_ok=True)
+    """Remove an abandoned edition's page (whatever sits at its name: it is briefing's own path)."""
+    page = archive.edition_path(config.output_dir, briefing, edition_id)
+    if page.is_dir() and not page.is_symlink():
+        shutil.rmtree(page)
+    else:
+        page.unlink(missing_ok=True)
 
 
 def write_indexes(config: Config, store: Store, renderer: Renderer) -> None:
