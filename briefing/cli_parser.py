@@ -176,4 +176,7 @@ def build_parser(
     editions.add_argument("--json", action="store_true", help="print a JSON array instead of a table")
     for name, sub in commands.choices.items():
         sub.set_defaults(func=handlers[name])
+    from briefing.web.commands import add_commands
+
+    add_commands(commands, common)  # serve and subscribers (they set their own func)
     return parser

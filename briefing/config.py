@@ -204,9 +204,20 @@ class Email(_Model):
     recipients: tuple[str, ...] = ()
     outbox: Path = Path("outbox")
     smtp: Smtp | None = None
-    unsubscribe_url: str | None = None  # https link; {email} is replaced by the recipient
+    # where `briefing serve` answers unsubscribe links; default: site.base_url + "unsubscribe"
+    unsubscribe_url: str | None = None
     unsubscribe_mailto: str | None = None
     retry: Retry = Retry()
+
+    @field_validator("unsubscribe_url")
+    @classmethod
+    def _no_address(cls, value: str | None) -> str | None:
+        if value and "{email}" in value:
+            raise ValueError(
+                "a link with the bare address lets anyone unsubscribe anyone: remove unsubscribe_url"
+                " (each message now carries a signed link to site.base_url + 'unsubscribe/', see `briefing serve`)"
+            )
+        return _http_url(value).rstrip("/") if value else None
 
     @field_validator("recipients")
     @classmethod
@@ -215,6 +226,18 @@ class Email(_Model):
             if "@" not in address or " " in address.strip():
                 raise ValueError(f"{address!r} is not an email address")
         return value
+
+
+class Web(_Model):
+    """`briefing serve`: sign-up, confirmation and unsubscribe pages, and their abuse limits."""
+
+    signup_form: bool = True  # put the sign-up form on the site index and every archive page
+    signups_per_ip_per_hour: Annotated[int, Field(ge=1)] = 10
+    confirmations_per_address_per_day: Annotated[int, Field(ge=1)] = 3
+    confirm_hours: Annotated[float, Field(gt=0)] = 48.0  # how long a confirmation link works
+    unsubscribe_days: Annotated[float, Field(gt=0)] = 400.0  # how long a message's unsubscribe link works
+    max_body_bytes: Annotated[int, Field(ge=1024, le=1_000_000)] = 16_384
+    trusted_proxies: str = "127.0.0.1"  # addresses whose X-Forwarded-For / -Proto are believed (uvicorn)
 
 
 class Config(_Model):
@@ -232,6 +255,7 @@ class Config(_Model):
     sources: tuple[Source, ...]
     briefings: tuple[Briefing, ...]
     email: Email = Email()
+    web: Web = Web()
 
     _tz = field_validator("timezone")(classmethod(lambda cls, v: _check_timezone(v)))
 

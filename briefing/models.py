@@ -197,3 +197,18 @@ class Delivery:
     last_error: str | None
     updated: datetime | None
     next_attempt: datetime | None
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    """One address's subscription to one briefing, as the store holds it (times in UTC)."""
+
+    id: int
+    briefing: str
+    address: str  # normalised (email-validator): the domain lower-cased, the local part kept
+    name: str
+    status: str  # pending, active, unsubscribed, bounced
+    origin: str  # form, import, config
+    created: datetime
+    updated: datetime  # when the status last changed
+    requested: datetime | None = None  # the last sign-up request through the form (pending until confirmed)

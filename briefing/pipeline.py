@@ -25,6 +25,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from briefing import subscribers
 from briefing.collect import collect, summarize_new
 from briefing.config import Briefing, Config
 from briefing.errors import BriefingError, StoreError
@@ -132,7 +133,7 @@ def publish(
     edition, report.message = compose_edition(config, store, briefing, slot or now, until=now, timer=timer)
     if edition is None:
         return report
-    recipients = config.recipients_for(briefing)
+    recipients = subscribers.recipients(config, store, briefing, now)  # active subscribers, config imported
     store.add_edition(edition, created=now, recipients=recipients)
     if after_record:
         after_record(edition)  # a test hook: simulate a crash between record and publish
@@ -250,7 +251,6 @@ def preview(config: Config, briefing: Briefing, now: datetime, *, recipient: str
     """Collect into a copy of the store and compose the next edition of `briefing`; write its email
     HTML and text (with the footer resolved for `recipient`) and archive page to a temporary folder.
     Nothing is recorded, published or sent."""
-    from briefing.publish.email import personal_link
 
     folder = Path(tempfile.mkdtemp(prefix=f"briefing-preview-{briefing.name}-"))
     copy_path = folder / "store-copy.sqlite3"
@@ -266,6 +266,7 @@ def preview(config: Config, briefing: Briefing, now: datetime, *, recipient: str
     try:
         collect(config, store, now)
         edition, message = compose_edition(config, store, briefing, now)
+        personal = _personal_link(config, store, briefing, recipient, now) if recipient and edition else None
     finally:
         store.close()
         for extra in folder.glob("store-copy.sqlite3*"):
@@ -276,12 +277,25 @@ def preview(config: Config, briefing: Briefing, now: datetime, *, recipient: str
     renderer = Renderer(config.templates)
     links = site.links_for(config, briefing, edition)
     if recipient:
-        links = replace(links, unsubscribe_url=personal_link(config.email.unsubscribe_url, recipient))
+        links = replace(links, unsubscribe_url=personal, signup_url=None)
     files = (folder / "email.html", folder / "email.txt", folder / "index.html")
     files[0].write_text(renderer.email_html(edition, links), encoding="utf-8")
     files[1].write_text(renderer.email_text(edition, links), encoding="utf-8")
     files[2].write_text(renderer.archive_page(edition, links), encoding="utf-8")
     return Preview(briefing.name, edition, "", files)
+
+
+def _personal_link(config: Config, store: Store, briefing: Briefing, recipient: str, now: datetime) -> str | None:
+    """The signed unsubscribe link `recipient` would get (None without BRIEFING_SECRET)."""
+    from briefing.errors import ConfigError
+
+    address = subscribers.normalise(recipient)
+    if address.lower() not in (a.lower() for a in subscribers.recipients(config, store, briefing, now)):
+        raise ConfigError(
+            f"--recipient: {address} is not an active subscriber of {briefing.name} (see: briefing subscribers list)"
+        )
+    key = subscribers.secret(required=False)
+    return subscribers.personal_unsubscribe_url(config, store, briefing.name, address, now, key)
 
 
 @contextlib.contextmanager

@@ -35,6 +35,8 @@ class Links:
     feed_url: str
     unsubscribe_url: str | None = None
     unsubscribe_mailto: str | None = None
+    signup_url: str | None = None  # the sign-up form posts here (briefing serve); None: no form
+    signup_lists: tuple[tuple[str, str], ...] = ()  # (name, title) of every briefing the form offers
 
 
 def _wrap(text: str, width: int = 72, indent: str = "", subsequent: str | None = None) -> str:
@@ -100,5 +102,9 @@ class Renderer:
     def archive_index(self, title: str, editions: list[tuple[Edition, str]], links: Links) -> str:
         return self._render("archive_index.html", title=title, editions=editions, links=links)
 
-    def site_index(self, title: str, briefings: list[dict[str, Any]]) -> str:
-        return self._render("site_index.html", title=title, briefings=briefings)
+    def site_index(self, title: str, briefings: list[dict[str, Any]], links: Links | None = None) -> str:
+        return self._render("site_index.html", title=title, briefings=briefings, links=links)
+
+    def web_page(self, name: str, **context: Any) -> str:
+        """A page of `briefing serve` (templates/web_NAME.html): sign-up answers, confirm, unsubscribe."""
+        return self._render(f"web_{name}.html", **context)

@@ -125,6 +125,28 @@ MIGRATIONS: list[tuple[str, str | Callable[[sqlite3.Connection], None]]] = [
         UPDATE editions SET title = json_extract(content, '$.title');
         CREATE INDEX deliveries_status ON deliveries (status);
         """,
+    ),    (
+        "subscribers and confirmation mails",
+        """
+        CREATE TABLE subscribers (
+            id INTEGER PRIMARY KEY,
+            briefing TEXT NOT NULL,
+            address TEXT NOT NULL COLLATE NOCASE,
+            name TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL CHECK (status IN ('pending', 'active', 'unsubscribed', 'bounced')),
+            origin TEXT NOT NULL CHECK (origin IN ('form', 'import', 'config')),
+            created TEXT NOT NULL,
+            updated TEXT NOT NULL,
+            requested TEXT,
+            UNIQUE (briefing, address)
+        );
+        CREATE INDEX subscribers_status ON subscribers (briefing, status);
+        CREATE TABLE confirmation_mails (
+            address TEXT NOT NULL COLLATE NOCASE,
+            sent TEXT NOT NULL
+        );
+        CREATE INDEX confirmation_mails_address ON confirmation_mails (address, sent);
+        """,
     ),
     (
         "articles released by abandoned editions",

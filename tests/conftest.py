@@ -127,6 +127,12 @@ def seed_cfg(write_config: Callable[..., Path]) -> Config:
 
 
 @pytest.fixture(autouse=True)
+def _signing_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fixed BRIEFING_SECRET, so signed unsubscribe links (and the golden .eml files) are stable."""
+    monkeypatch.setenv("BRIEFING_SECRET", "test-secret-for-golden-files-0123456789")
+
+
+@pytest.fixture(autouse=True)
 def _no_network_data(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """NLTK must never be needed: point its data path at an empty folder."""
     monkeypatch.setenv("NLTK_DATA", str(tmp_path / "no-nltk-data"))

@@ -92,7 +92,8 @@ def test_every_recipient_gets_the_edition_exactly_once(smtp, tmp_path: Path, wri
         assert msg["To"] == address
         assert msg["Subject"] == first.edition.title
         assert msg.get_content_type() == "multipart/alternative"
-        assert f"email={address}" in msg["List-Unsubscribe"]
+        assert "/unsubscribe/the-brief?token=" in msg["List-Unsubscribe"]  # signed, per recipient
+        assert address.split("@")[0] not in msg["List-Unsubscribe"].split(",")[1]
     ids = {handler.received(a)[0]["Message-ID"] for a in ("alice@example.com", "bob@example.com", "carol@example.com")}
     assert len(ids) == 3
 

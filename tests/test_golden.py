@@ -48,7 +48,9 @@ def produced(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from .conftest import seed_config_in
 
     root = tmp_path_factory.mktemp("golden")
-    run(seed_config_in(root), NOW)
+    with pytest.MonkeyPatch.context() as env:  # signed unsubscribe links: a fixed secret, stable bytes
+        env.setenv("BRIEFING_SECRET", "test-secret-for-golden-files-0123456789")
+        run(seed_config_in(root), NOW)
     return root
 
 

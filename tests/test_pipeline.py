@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import re
 import html
 from email import policy
 from pathlib import Path
@@ -82,7 +83,9 @@ def test_email_is_multipart_alternative(first_run, tmp_path: Path) -> None:
     assert msg["Subject"] == brief.title
     assert msg["To"] == "reader@example.com"
     assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-    assert "<http://localhost:8000/unsubscribe?email=reader@example.com>" in msg["List-Unsubscribe"]
+    # a signed link per recipient, never the bare address (issue 13)
+    assert re.search(r"<http://localhost:8000/unsubscribe/the-brief\?token=[\w.-]+>$", msg["List-Unsubscribe"])
+    assert "reader" not in msg["List-Unsubscribe"].split(",")[1]
     assert msg["Message-ID"].startswith("<the-brief-2014-06-23-0600.")
     text = plain.get_content()
     assert "Welcome to The Brief, the four stories to know about right now" in text
@@ -175,7 +178,7 @@ def test_store_records_migrations_and_reopens(tmp_path: Path) -> None:
     store = Store(path)
     assert [r[0] for r in store.db.execute("SELECT name FROM migrations")] == [
         "initial", "source fetch state and first-run backfill", "files seen by files sources", "every time in UTC",
-        "edition titles for listings",
+        "edition titles for listings", "subscribers and confirmation mails", "articles released by abandoned editions",
     ]
     assert store.migrate() == []
     store.close()

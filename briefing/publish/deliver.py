@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 
+from briefing import subscribers
 from briefing.config import Briefing, Config
 from briefing.errors import DeliveryError
 from briefing.models import Delivery, Edition
@@ -27,7 +28,6 @@ from briefing.publish.email import (
     SmtpSettings,
     build_message,
     message_id,
-    personal_link,
     send_smtp,
     write_outbox,
 )
@@ -65,10 +65,17 @@ def deliver(
     settings = (
         SmtpSettings(smtp.host, smtp.port, smtp.security, smtp.username, smtp.password(), smtp.timeout) if smtp else None
     )
-    base_links = links_for(config, briefing, edition)
+    base_links = replace(links_for(config, briefing, edition), signup_url=None)
+    key = subscribers.secret(required=False)
+    if key is None:
+        log.warning("%s is not set: messages carry no one-click unsubscribe link", subscribers.SECRET_ENV)
     for delivery in due:
         recipient = delivery.recipient
-        links = replace(base_links, unsubscribe_url=personal_link(config.email.unsubscribe_url, recipient))
+        if store.is_suppressed(briefing.name, recipient):  # unsubscribed since the edition was made
+            store.record_delivery(edition.id, recipient, status="cancelled", message_id=None, error="unsubscribed", when=now)
+            continue
+        personal = subscribers.personal_unsubscribe_url(config, store, briefing.name, recipient, edition.slot, key)
+        links = replace(base_links, unsubscribe_url=personal)
         envelope = Envelope(
             sender=config.email.from_,
             recipient=recipient,

@@ -15,7 +15,6 @@ from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, parseaddr
 from pathlib import Path
-from urllib.parse import quote
 
 from briefing.errors import DeliveryError
 from briefing.publish.files import write_atomic
@@ -47,13 +46,6 @@ def message_id(edition_id: str, recipient: str, sender: str) -> str:
     return f"<{edition_id}.{digest}@{sender_domain(sender)}>"
 
 
-def personal_link(template: str | None, recipient: str) -> str | None:
-    """An unsubscribe link for one recipient: `{email}` in the configured link is replaced."""
-    if not template:
-        return None
-    return template.replace("{email}", quote(recipient, safe="@"))
-
-
 def build_message(envelope: Envelope, text: str, html: str) -> EmailMessage:
     msg = EmailMessage()
     name, address = parseaddr(envelope.sender)
@@ -78,6 +70,10 @@ def build_message(envelope: Envelope, text: str, html: str) -> EmailMessage:
     # A boundary derived from the Message-ID instead of a random one: the same edition gives
     # byte-identical .eml files.
     msg.set_boundary("=_" + hashlib.sha1(str(msg["Message-ID"]).encode()).hexdigest())
+    # Headers may run to 998 characters (RFC 5322): a signed unsubscribe URL is one unbreakable
+    # word, which the 78-character default would turn into an RFC 2047 encoded word that no mail
+    # client reads as a List-Unsubscribe URL. The body parts are already encoded at this point.
+    msg.policy = msg.policy.clone(max_line_length=998)
     return msg
 
 

@@ -7,6 +7,7 @@ Every write is atomic and every file is a function of the store's editions, so w
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 from briefing.config import Briefing, Config
@@ -28,9 +29,15 @@ def links_for(config: Config, briefing: Briefing, edition: Edition) -> Links:
         edition_url=archive.edition_url(base, briefing.name, edition.id),
         archive_url=archive.index_url(base, briefing.name),
         feed_url=rss_url,
-        unsubscribe_url=config.email.unsubscribe_url,
-        unsubscribe_mailto=config.email.unsubscribe_mailto,
+        unsubscribe_mailto=config.email.unsubscribe_mailto,  # the personal https link is added per recipient
+        signup_url=signup_url(config),
+        signup_lists=tuple((b.name, b.title) for b in config.briefings),
     )
+
+
+def signup_url(config: Config) -> str | None:
+    """Where the archive's sign-up form posts (`briefing serve`); None where the form is turned off."""
+    return config.site.base_url + "subscribe" if config.web.signup_form else None
 
 
 def write_edition_page(config: Config, briefing: Briefing, edition: Edition, renderer: Renderer) -> Path:
@@ -51,11 +58,15 @@ def remove_edition_page(config: Config, briefing: str, edition_id: str) -> None:
 def write_indexes(config: Config, store: Store, renderer: Renderer) -> None:
     """Each briefing's archive index and the site index."""
     base = config.site.base_url
+    site_links = Links(
+        config.site.title, config.site.title, "", base, "",
+        signup_url=signup_url(config), signup_lists=tuple((x.name, x.title) for x in config.briefings),
+    )
     summary = []
     for b in config.briefings:
         editions = store.editions(b.name)
         rss_url, _ = archive.feed_urls(base, b.name)
-        links = Links(config.site.title, b.title, "", archive.index_url(base, b.name), rss_url)
+        links = replace(site_links, briefing_title=b.title, archive_url=archive.index_url(base, b.name), feed_url=rss_url)
         rows = [(e, archive.edition_url(base, b.name, e.id)) for e in editions]
         if editions:
             write_atomic(config.output_dir / b.name / "index.html", renderer.archive_index(b.title, rows, links))
@@ -69,7 +80,7 @@ def write_indexes(config: Config, store: Store, renderer: Renderer) -> None:
                 "latest_url": f"{b.name}/{editions[0].id}.html" if editions else None,
             }
         )
-    write_atomic(config.output_dir / "index.html", renderer.site_index(config.site.title, summary))
+    write_atomic(config.output_dir / "index.html", renderer.site_index(config.site.title, summary, site_links))
 
 
 def write_feeds(config: Config, store: Store, briefing: Briefing, renderer: Renderer) -> list[str]:
