@@ -154,6 +154,8 @@ class Briefing(_Model):
     stories: Annotated[int, Field(ge=1, le=50)] = 4
     sources: tuple[str, ...] | None = None  # names of sources; None means all of them
     recipients: tuple[str, ...] | None = None  # None means email.recipients
+    # ISO 639-1 codes: keep only articles in these languages (None: every language)
+    languages: tuple[Annotated[str, Field(pattern=r"^[a-z]{2,3}$")], ...] | None = None
 
     _tz = field_validator("timezone")(classmethod(lambda cls, v: _check_timezone(v)))
 
@@ -245,6 +247,7 @@ class Config(_Model):
     store: Path = Path("briefing.sqlite3")
     output_dir: Path = Path("public")
     templates: Path | None = None  # a folder whose templates override the built-in ones
+    max_age_hours: Annotated[float, Field(gt=0)] = 72.0  # older items (by date, else first seen) are not news
     site: Site = Site()
     summarizer: Summarizer = Summarizer()
     stories: Stories = Stories()

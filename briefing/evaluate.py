@@ -36,7 +36,7 @@ from briefing.batch import group_records
 from briefing.errors import BriefingError
 from briefing.jsonl import Record, read_articles, read_lines
 from briefing.models import Article
-from briefing.summarize import ALGORITHMS, summarize
+from briefing.summarize import ALGORITHMS, leans_back, summarize
 from briefing.text.sentences import split_sentences
 
 STOCK = ("textrank", "lexrank", "lsa", "luhn", "edmundson", "sumbasic", "kl", "reduction", "random")
@@ -98,7 +98,15 @@ def evaluate_summaries(path: Path, *, default: str = "ensemble", systems: Sequen
 
     rows = [r for _, r in read_lines(path)][:limit]
     scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeL"], use_stemmer=True)
-    runs: dict[str, Callable[[Article, int], list[str]]] = {f"briefing default ({default})": lambda a, k: summarize(a, default, k).texts}
+    keys: list[str | None] = []  # the default's key sentences, for the share that leans back
+
+    def run_default(article: Article, k: int) -> list[str]:
+        summary = summarize(article, default, k)
+        keys.append(summary.key_sentence)
+        return summary.texts
+
+    default_name = f"briefing default ({default})"
+    runs: dict[str, Callable[[Article, int], list[str]]] = {default_name: run_default}
     runs["lead-k"] = _lead
     for name in systems:
         if name not in ALGORITHMS:
@@ -120,6 +128,10 @@ def evaluate_summaries(path: Path, *, default: str = "ensemble", systems: Sequen
             totals[1] += scores["rouge2"].fmeasure
             totals[2] += scores["rougeL"].fmeasure
         out[system] = {"rouge1": totals[0] / len(rows), "rouge2": totals[1] / len(rows), "rougeL": totals[2] / len(rows)}
+    chosen = [k for k in keys if k]
+    # share of the default's key sentences (what an edition quotes) that lean on an earlier sentence
+    out[default_name]["key_leans_back"] = sum(map(leans_back, chosen)) / len(chosen) if chosen else 0.0
+    out[default_name]["key_found"] = len(chosen) / len(keys) if keys else 0.0
     return out
 
 
@@ -283,6 +295,11 @@ def format_table(results: Results) -> str:
         lines.append(f"  {'system':28s} {'ROUGE-1':>8s} {'ROUGE-2':>8s} {'ROUGE-L':>8s}")
         for name, m in results.summaries.items():
             lines.append(f"  {name:28s} {m['rouge1']:8.4f} {m['rouge2']:8.4f} {m['rougeL']:8.4f}")
+            if "key_leans_back" in m:
+                lines.append(
+                    f"  {'':28s} key sentences that lean back: {m['key_leans_back']:.2%}"
+                    f" (a key sentence found for {m['key_found']:.0%} of articles)"
+                )
     if results.stories:
         lines.append(f"Stories: {results.story_set} ({results.story_count} items)")
         lines.append(f"  {'system':28s} {'B3-P':>7s} {'B3-R':>7s} {'B3-F1':>7s} {'ARI':>7s} {'NMI':>7s} {'stories':>8s}")

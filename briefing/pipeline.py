@@ -35,6 +35,7 @@ from briefing.publish import site
 from briefing.publish.deliver import deliver
 from briefing.render import Renderer
 from briefing.reports import PublishReport, RunReport, StageTimer
+from briefing.selection import select_articles
 from briefing.status import source_problems
 from briefing.store import Store
 from briefing.styles.common import edition_id
@@ -64,6 +65,9 @@ def compose_edition(
     after = previous.slot if previous else None
     with timer("publish: load articles"):
         articles = store.articles_for(config.sources_for(briefing), after, until or slot, briefing.name)
+        articles = select_articles(
+            articles, slot=until or slot, max_age_hours=config.max_age_hours, languages=briefing.languages
+        )
     if not articles:
         return None, "nothing new: no articles collected since the last edition" + (
             f" ({previous.id})" if previous else ""

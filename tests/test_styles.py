@@ -58,7 +58,14 @@ def test_morning_must_reads(stories: list, articles: list) -> None:  # noqa: F81
     assert len(listed) == len(set(listed)) >= 3
     assert all(topic.strip() and topic[0].isupper() for topic in listed)
     assert len(edition.items) == 6
-    for item, story in zip(edition.items, stories):
+    # no topic takes more than a third (at least two) of the bullets while others have stories
+    topics_in_order = [i.topic for i in edition.items]
+    assert max(topics_in_order.count(t) for t in topics_in_order) <= 2
+    # stories of one topic follow each other under one heading
+    runs = [t for n, t in enumerate(topics_in_order) if n == 0 or topics_in_order[n - 1] != t]
+    assert len(runs) == len(set(runs))
+    for item in edition.items:
+        story = next(s for s in stories if s.lead.title == item.headline and s.topic == item.topic)
         assert item.label == story.lead.label
         assert len(item.children) == len(story.related)
         if item.quoted:

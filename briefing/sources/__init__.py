@@ -80,6 +80,9 @@ def _fetch_feed(source: FeedSource, label: str, now: datetime, fetcher: Fetcher,
         result.next_fetch = now + wait if wait else None
         return result
     parsed = feeds.parse(source.name, label, response, now)
+    if not source.label and parsed.title:  # [Source] is the feed's own name unless config sets a label
+        own = feeds.feed_label(parsed.title)
+        parsed = replace(parsed, documents=[replace(d, label=own) for d in parsed.documents])
     if parsed.warning:
         result.warnings.append(parsed.warning)
     waits = [w for w in (wait, parsed.ttl) if w]

@@ -12,6 +12,7 @@ import calendar
 import hashlib
 import json
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -24,7 +25,8 @@ from briefing.models import Document
 from briefing.safe import safe_html, safe_title, safe_url
 from briefing.sources.http import Response
 from briefing.sources.urls import canonical_url
-from briefing.text.pages import html_to_text
+from briefing.text.markup import html_to_line, html_to_text
+from briefing.text.normalize import collapse
 
 log = logging.getLogger("briefing")
 TEASER_CHARS = 600  # an entry whose text is shorter than this is a teaser
@@ -67,6 +69,34 @@ def _iso(value: Any) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
+def plain_title(value: str | None, detail: Any = None) -> str:
+    """A feed or entry title as plain text, made so once, before anything else sees it.
+
+    feedparser gives a title of type text/html with its markup and with the entities that were
+    escaped inside it still in place ("&#x0024;4300 1930ft<sup>2</sup>"): such a title is read as
+    HTML. A text/plain title is already decoded; its white space is collapsed.
+    """
+    if not value:
+        return ""
+    kind = str(detail.get("type", "")) if isinstance(detail, dict) else ""
+    if "html" in kind:
+        return html_to_line(value)
+    return collapse(value)
+
+
+_LABEL_CUT = re.compile(r"\s+[-|–—:·»]\s+|:\s+")
+
+
+def feed_label(title: str) -> str:
+    """The [Source] tag a feed's own title gives: the name before any tagline.
+
+    "Jornal de Notícias - Últimas Notícias" is "Jornal de Notícias"; "reddit: the front page of the
+    internet" is "reddit"; "craigslist SF bay area | apts/housing" is "craigslist SF bay area".
+    """
+    name = _LABEL_CUT.split(title.strip(), maxsplit=1)[0].strip()
+    return (name or title.strip())[:60]
+
+
 def _identity(guid: str | None, link: str | None, title: str, text: str) -> str:
     if guid:
         return guid.strip()
@@ -91,7 +121,7 @@ def parse(source: str, label: str, response: Response, now: datetime) -> Parsed:
             raise SourceError("not a feed: no RSS, Atom or JSON Feed document found")
     documents = []
     for entry in parsed.entries:
-        title = safe_title(entry.get("title") if isinstance(entry.get("title"), str) else "")
+        title = safe_title(plain_title(entry.get("title"), entry.get("title_detail")))
         contents = entry.get("content") or []
         html = contents[0].get("value", "") if contents else entry.get("summary", "")
         link = entry.get("link")
@@ -113,7 +143,7 @@ def parse(source: str, label: str, response: Response, now: datetime) -> Parsed:
     return Parsed(
         documents,
         timedelta(minutes=int(ttl)) if isinstance(ttl, str) and ttl.strip().isdigit() else None,
-        parsed.feed.get("title"),
+        plain_title(parsed.feed.get("title"), parsed.feed.get("title_detail")) or None,
         warning=f"parsed with problems: {_bozo(parsed)}" if parsed.bozo else None,
     )
 
@@ -135,7 +165,7 @@ def _parse_json_feed(source: str, label: str, body: bytes, now: datetime) -> Par
     for item in doc.get("items", []):
         if not isinstance(item, dict):
             continue
-        title = safe_title(str(item.get("title") or ""))
+        title = safe_title(collapse(str(item.get("title") or "")))
         html = item.get("content_html") or ""
         text = item.get("content_text") or item.get("summary") or ""
         link = item.get("url") or item.get("external_url")
@@ -154,7 +184,8 @@ def _parse_json_feed(source: str, label: str, body: bytes, now: datetime) -> Par
                 byline=_author(", ".join(str(a.get("name", "")) for a in authors if isinstance(a, dict))),
             )
         )
-    return Parsed(documents, None, doc.get("title"))
+    feed_title = doc.get("title")
+    return Parsed(documents, None, collapse(feed_title) if isinstance(feed_title, str) else None)
 
 
 def is_teaser(document: Document) -> bool:

@@ -1,6 +1,7 @@
 """Morning Must Reads, after TIME's: "In the news: A; B; C", then a quoted bullet per story.
 
-Each bullet is the story's key sentence in quotes (or its headline where no sentence stands alone)
+Stories with the same topic label follow each other under one heading (the template shows a
+topic only where it changes). Each bullet is the story's key sentence in quotes (or its headline where no sentence stands alone)
 tagged with its source, `[NYT]`; the story's related articles are nested under it, each with its
 own quote or headline and source tag; syndicated copies show as "also in".
 """
@@ -26,8 +27,13 @@ def compose(
     schedule: str,
     slot: datetime,
 ) -> Edition:
-    """Morning Must Reads for one slot: the `count` best stories in rank order."""
-    picked = list(stories[:count])
+    """Morning Must Reads for one slot: the `count` best stories in rank order, no topic taking
+    more than a third of the bullets while other topics have stories to show."""
+    # Stories under one topic sit together under one heading, at the place of the best of them.
+    by_topic: dict[str, list[Story]] = {}
+    for story in _pick(stories, count):
+        by_topic.setdefault(story.topic, []).append(story)
+    picked = [story for group in by_topic.values() for story in group]
     items = []
     said: list[str] = []  # every line so far: no edition says the same thing twice
     for story in picked:
@@ -59,3 +65,21 @@ def compose(
         preheader="In the news: " + "; ".join(topics),
         topics=topics,
     )
+
+
+def _pick(stories: Sequence[Story], count: int) -> list[Story]:
+    """The best `count` stories, at most a third of them (and at least two) per topic on a first
+    pass, so one big running story ("Iraq") leaves room for the rest of the day's news; the
+    slots left are filled in rank order."""
+    cap = max(2, count // 3)
+    taken: dict[str, int] = {}
+    first: list[Story] = []
+    for story in stories:
+        if len(first) == count:
+            break
+        if taken.get(story.topic, 0) < cap:
+            taken[story.topic] = taken.get(story.topic, 0) + 1
+            first.append(story)
+    rest = [s for s in stories if s not in first][: count - len(first)]
+    chosen = {id(s) for s in first + rest}
+    return [s for s in stories if id(s) in chosen]  # in rank order

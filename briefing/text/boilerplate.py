@@ -25,33 +25,72 @@ _CREDIT_ONLY = re.compile(
     + r"\s*$"
 )
 
+# Every rule matches the shape of a whole line of furniture (a prompt, a heading, a button), never a
+# word inside a sentence: "Investors wanted more from the company." and "Netflix will raise the price
+# of its basic subscription by $1 a month" are news. A call to action counts where it opens the line
+# or a clause of it ("... analysis — Sign up for GovExec's email newsletters."); a heading has no
+# full stop.
+_CLAUSE = r"(?:^|[.!?:|•—–]\s*)"
+_HEADING_END = r"[^.!?]{0,80}$"
 _LINE_RULES: list[tuple[str, re.Pattern[str]]] = [
-    ("login", re.compile(r"\b(log ?in|sign ?in|log ?out|create an? (free )?account)\b|forgot (your )?password|remember me", _I)),
-    ("newsletter", re.compile(r"\b(sign ?up|subscribe|subscribing|subscription|newsletters?|e-?mail alerts?)\b", _I)),
-    ("browser", re.compile(r"\b(your browser|update your browser|enable javascript|javascript is disabled|we use cookies|accept cookies)\b", _I)),
-    ("reports", re.compile(r"\b(reports? (might|may) interest you|download (this|a|the) (report|whitepaper)|whitepaper)\b", _I)),
+    ("login", re.compile(
+        r"^(?:log ?in|sign ?in|log ?out)(?: (?:with|to|using|via) [^.!?]{1,40})?\W*$"
+        r"|^create an? (?:free )?account\b" + _HEADING_END + r"|forgot (?:your )?password\W*$|^remember me\b"
+        r"|^already (?:a subscriber|have an account|registered)\b",
+        _I,
+    )),
+    ("newsletter", re.compile(
+        _CLAUSE + r"(?:sign ?up|subscribe|register)(?: now| today| here| free)?(?: (?:for|to)\b[^.!?]*)?[.!]?\s*$"
+        r"|^(?:get|receive) (?:our|the|free|daily|weekly)\b[^.!?]{0,40}\b(?:newsletters?|e-?mail alerts?)\b"
+        + _HEADING_END
+        + r"|^(?:enter )?(?:your )?e-?mail(?: address)?\W*$|^(?:our )?(?:newsletters?|e-?mail alerts?)\W*$"
+        r"|^stay (?:up[- ]to[- ]date|informed|in the know)\b[^.!?]*(?:newsletters?|alerts?|sign ?up)\b",
+        _I,
+    )),
+    ("browser", re.compile(
+        r"^(?:learn how to )?update your browser|^your browser\b.{0,60}\b(?:out of date|not supported|outdated)"
+        r"|^(?:please )?enable javascript|\bjavascript is (?:disabled|required)\W*$"
+        r"|^(?:this (?:site|website) uses|we use) cookies\b.{0,80}"
+        r"\b(?:experience|browsing|site|website|consent|policy)\b"
+        r"|^accept (?:all )?cookies\W*$",
+        _I,
+    )),
+    ("reports", re.compile(
+        r"^[\w ]{0,30}\breports? (?:might|may) interest you\W*$|^(?:click to )?download (?:this|the|a|our) (?:free )?"
+        r"(?:report|whitepaper)\W*$|^whitepapers?\W*$",
+        _I,
+    )),
     ("close-button", re.compile(r"\[\s*x\s*\]", _I)),
     ("navigation", re.compile(
         r"^(popular posts|most (popular|read|viewed|shared)|latest (news|stories|posts)|top (news|stories)"
-        r"|related( articles| stories| posts| coverage| content)?|more (news )?from\b.*|more about\b.*"
-        r"|more on this( story)?|read more|see also|trending( now)?|recommended( for you)?|advertisement"
-        r"|you may (also )?like|around the web|sponsored( content| stories)?|promoted stories)\W*$",
+        r"|related( articles| stories| posts| coverage| content)?|more on this( story)?|read more|see also"
+        r"|trending( now)?|recommended( for you)?|advertisement|you may (also )?like|around the web"
+        r"|sponsored( content| stories)?|promoted stories)\W*$"
+        r"|^more (?:news )?from\b" + _HEADING_END + r"|^more about\b" + _HEADING_END,
         _I,
     )),
-    ("share", re.compile(r"^(share|tweet|pin it|email|print|comments?|share (this|on) \w+)( this)?( article| story)?\W*$", _I)),
+    ("share", re.compile(
+        r"^(share|tweet|pin it|email|print|comments?|share (this|on) \w+)( this)?( article| story)?\W*$", _I
+    )),
     ("update-stamp", re.compile(r"^(updated?|posted|published|last updated|last modified):?\s.{0,40}\d.{0,20}$", _I)),
     ("reporting-credit", re.compile(r"^[—–-]*\s*(additional )?(reporting|writing|editing|research) (by|from)\b", _I)),
     ("tweet-credit", re.compile(r"^[—–-]\s*.{1,80}\(@\w{1,30}\)\s+\w+ \d{1,2}, \d{4}$")),
     ("attribution", re.compile(r"^\[[^\[\]]{2,40}\]$")),
-    ("liveblog-label", re.compile(r"^(update[sd]?|original post|developing( story)?|breaking( news)?|live( updates)?|correction)\W*$", _I)),
+    ("liveblog-label", re.compile(
+        r"^(update[sd]?|original post|developing( story)?|breaking( news)?|live( updates)?|correction)\W*$", _I
+    )),
     ("image-alt", re.compile(r"^(article )?(image|photo|video)$", _I)),
 ]
 
+# A line after which the rest of an article is furniture: a whole-line heading ("More from GovExec",
+# "Popular Posts", "We think these reports might interest you:"), after an optional close button.
 _TAIL = re.compile(
-    r"^(popular posts|most (popular|read|viewed|shared)|latest (news|stories|posts)|top (news|stories)"
-    r"|related( articles| stories| posts| coverage)?|more (news )?from\b|more about\b|you may (also )?like"
-    r"|around the web|recommended( for you)?|sponsored|promoted stories)"
-    r"|\bmore from\b|reports? (might|may) interest you|thank you for subscribing",
+    r"^(?:close\s*)?(?:\[\s*x\s*\]\s*)?"
+    r"(?:(?:popular posts|most (?:popular|read|viewed|shared)|latest (?:news|stories|posts)|top (?:news|stories)"
+    r"|related(?: articles| stories| posts| coverage)?|you may (?:also )?like|around the web|recommended(?: for you)?"
+    r"|sponsored|promoted stories)\W*$"
+    r"|more (?:news )?from\b" + _HEADING_END + r"|more about\b" + _HEADING_END
+    + r"|[\w ]{0,30}\breports? (?:might|may) interest you\W*$|thank you for (?:subscribing|signing up)\b)",
     _I,
 )
 _MAX_FURNITURE_WORDS = 30  # a long paragraph is body text even if it mentions "subscribe"
@@ -92,7 +131,9 @@ def is_caption(line: str) -> bool:
 _CITATION = re.compile(r"\[\d{1,3}\]")
 _IMAGE_PREFIX = re.compile(r"^(?:article )?(?:image|photo)(?=[A-Z])", _I)
 _TIMESTAMP = re.compile(r"^\d{1,2}:\d{2}\s*[ap]\.?m\.?(?:\s*[A-Z]{1,4}\.?(?:T\.)?)?\s*:\s+", _I)
-_DATELINE = re.compile(r"^(?:\(([A-Z][A-Z .,'-]{2,40})\)|([A-Z][A-Za-z.'-]+(?: [A-Z][A-Za-z.'-]+){0,2}))\s+[—–-]{1,2}\s+(?=[A-Z“\"])")
+_DATELINE = re.compile(
+    r"^(?:\(([A-Z][A-Z .,'-]{2,40})\)|([A-Z][A-Za-z.'-]+(?: [A-Z][A-Za-z.'-]+){0,2}))\s+[—–-]{1,2}\s+(?=[A-Z“\"])"
+)
 _URL = re.compile(r"\s*\bhttps?://\S+")
 
 

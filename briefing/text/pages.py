@@ -14,11 +14,9 @@ prompts, newsletter promotions, report lists), photo captions and credits, and r
 from __future__ import annotations
 
 import hashlib
-import html
 import re
 from dataclasses import dataclass, replace
 from datetime import datetime
-from html.parser import HTMLParser
 
 from briefing.models import Article, Document
 from briefing.text.boilerplate import (
@@ -30,6 +28,7 @@ from briefing.text.boilerplate import (
     strip_dateline,
 )
 from briefing.text.dates import find_date, is_date_line
+from briefing.text.markup import html_to_text
 from briefing.text.normalize import collapse, fingerprint, normalize_text
 
 _TERMINAL = (".", "!", "?", "…", "”", '"', "’", "'", ")")
@@ -365,43 +364,3 @@ def _article(
         kind=kind,
         parent=parent,
     )
-
-
-class _TextExtractor(HTMLParser):
-    """Visible text of an HTML page with block elements as line breaks (scripts and styles dropped)."""
-
-    _BLOCKS = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "article",
-               "header", "footer", "blockquote", "figcaption", "title", "ul", "ol", "table"}
-    _SKIP = {"script", "style", "noscript", "template", "svg", "head"}
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._skipping = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self._SKIP:
-            self._skipping += 1
-        elif tag in self._BLOCKS:
-            self.parts.append("\n\n")
-        if tag == "li":
-            self.parts.append("• ")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self._SKIP:
-            self._skipping = max(0, self._skipping - 1)
-        elif tag in self._BLOCKS:
-            self.parts.append("\n\n")
-
-    def handle_data(self, data: str) -> None:
-        if not self._skipping:
-            self.parts.append(re.sub(r"\s+", " ", data))
-
-
-def html_to_text(markup: str) -> str:
-    """Visible text of an HTML document, one block per paragraph."""
-    parser = _TextExtractor()
-    parser.feed(markup)
-    parser.close()
-    text = "".join(parser.parts)
-    return re.sub(r"\n{3,}", "\n\n", html.unescape(text))

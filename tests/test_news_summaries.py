@@ -1,0 +1,58 @@
+"""Key sentences that stand alone, and the lead signal of the default summarizer."""
+
+from __future__ import annotations
+
+import pytest
+
+from briefing.evaluate import evaluate_summaries
+from briefing.models import Article
+from briefing.summarize import leans_back, summarize
+
+from .conftest import DATA
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "All this means that more traditional Republican conservatives have less to object to.",
+        "However, the minister said the plan would go ahead in the spring of next year.",
+        "But the company's shares fell sharply in early trading on Wall Street.",
+        "This is the third time the bridge has been closed since the floods of last winter.",
+        "“We will not give up on the people of this town, whatever the cost.”",
+        "After his meeting with the ruler, he signaled that more aid would follow soon.",
+        "Even so, the bank kept its forecast for growth unchanged for the year.",
+    ],
+)
+def test_sentences_that_lean_back(sentence: str) -> None:
+    assert leans_back(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Netflix will raise the price of its basic subscription by $1 a month, the company said.",
+        "Secretary of State John Kerry met Iraq's prime minister in Baghdad on Monday.",
+        "“We will not give up,” Mayor Anne Hidalgo told reporters outside the town hall.",
+        "Thousands of people marched through the capital on Saturday to protest against the law.",
+    ],
+)
+def test_sentences_that_stand_alone(sentence: str) -> None:
+    assert not leans_back(sentence)
+
+
+def test_the_key_sentence_never_leans_back_even_when_it_scores_best() -> None:
+    paragraphs = (
+        "All this means that the council, the mayor and the council's budget committee have less to object to now.",
+        "The city council voted on Monday to rebuild the old harbour bridge for 40 million euros.",
+        "However, the council and the mayor said the bridge and the budget would be reviewed by the committee.",
+    )
+    article = Article("a", "s", "S", "", "Council votes to rebuild harbour bridge", paragraphs, "a")
+    assert summarize(article, count=1).key_sentence == paragraphs[1]
+
+
+def test_eval_reports_the_share_of_key_sentences_that_lean_back() -> None:
+    results = evaluate_summaries(DATA / "bbc_news_summary" / "bbc_dev.jsonl", systems=(), limit=120)
+    default = results["briefing default (ensemble)"]
+    assert default["key_leans_back"] <= 0.01
+    assert default["key_found"] >= 0.95
+    assert default["rouge2"] > results["lead-k"]["rouge2"]
