@@ -27,7 +27,7 @@ _UPPER = "A-ZÀ-ÖØ-ÞĀ-Ž"
 _CAP = (
     r"(?:(?:Mt|St|Ft|Dr|Gen|Sen|Rep|Gov|Lt|Col)\.|[A-Z](?:\.[A-Z])+\.?|[" + _UPPER + r"][\w'’-]*\w|[" + _UPPER + r"])"
 )
-_PHRASE = re.compile(_CAP + r"(?:[ ](?:of[ ]the|of|de|da|do|dos|das|del|la|von|der|al|bin)?[ ]?" + _CAP + r")*")
+_PHRASE = re.compile(r"(?<![\w/])" + _CAP + r"(?:[ ](?:of[ ]the|of|de|da|do|dos|das|del|la|von|der|al|bin)?[ ]?" + _CAP + r")*")
 _LOWER_PAIR = re.compile(r"(?=\b([a-zà-öø-ÿ][a-zà-öø-ÿ-]{2,})\s+([a-zà-öø-ÿ][a-zà-öø-ÿ-]{2,})\b(\s+[\w’']+)?)")
 # Words that open a noun phrase in English: the word after one is a noun (or its adjective), and
 # a word followed by one is a verb ("flies more drones").
@@ -42,7 +42,8 @@ _BROAD = frozenset(
     "U.S. U.S US USA America American Americans United States Washington White House Obama Administration"
     " Sunday Monday Tuesday Wednesday Thursday Friday Saturday January February March April May June"
     " July August September October November December Mr. Mrs. Ms. Dr. I The A An In On At It He She"
-    " We They This That But And As If For Of By To Update Breaking More New".split()
+    " We They This That But And As If For Of By To Update Breaking More New"
+    " GMT UTC BST CET CEST EST EDT CST CDT PST PDT ET PT AM PM".split()
 )
 _ROLE = re.compile(
     r"\b(?:Sen|Rep|Gov|Gen|Mr|Mrs|Ms|Dr|Secretary of State|Secretary|President|Minister|Prime Minister"
@@ -196,13 +197,13 @@ class _Weigher:
 
 
 def _full_names(labels: Sequence[str]) -> list[str]:
-    """A one-word label that ends a longer label of the same edition becomes that label
-    ("Trump" next to "Donald Trump"): one person, one topic."""
+    """A one-word label that ends or opens a longer label of the same edition becomes that label
+    ("Trump" next to "Donald Trump", "AdWords" next to "AdWords API"): one subject, one topic."""
     longer = [x for x in labels if len(x.split()) > 1]
     out = []
     for label in labels:
         if len(label.split()) == 1:
-            fuller = [x for x in longer if x.split()[-1] == label]
+            fuller = [x for x in longer if label in (x.split()[-1], x.split()[0])]
             if len(set(fuller)) == 1:
                 label = fuller[0]
         out.append(label)
