@@ -296,7 +296,7 @@ def load(path: str | Path, *, environment: bool = False) -> Config:
     try:
         config = Config.model_validate({**raw, "path": path})
     except ValidationError as exc:
-        problems[:0] = [f"{path}: {describe_error(err, raw)}" for err in exc.errors()]
+        problems[:0] = [f"{path}: {describe_error(err, raw, Config)}" for err in exc.errors()]
         raise ConfigError.of(problems) from None
     if problems:
         raise ConfigError.of(problems)
