@@ -67,7 +67,8 @@ def group_stories(
     originals = sorted((a for a in articles if a.id not in copies), key=_canonical_order)
     texts = [_story_text(a, summaries.get(a.id)) for a in originals]
     vectors = _vectorize(texts, [a.title for a in originals], [a.source for a in originals], params)
-    labels = _cluster(vectors[0], [_hours(a) for a in originals], params)
+    # the outlet is the tag a reader sees ([NYT]): one files folder or one aggregator feed may hold many
+    labels = _cluster(vectors[0], [_hours(a) for a in originals], params, [a.label for a in originals])
     groups: dict[int, list[Article]] = {}
     for article, label in zip(originals, labels, strict=False):
         groups.setdefault(label, []).append(article)
