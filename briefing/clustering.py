@@ -80,12 +80,20 @@ _CHUNK = 512  # rows of the similarity matrix computed at once
 def _tokens(text: str, stop: frozenset[str] | None = None) -> list[str]:
     """Stemmed words of a text without stop words (`stop` defaults to English; pass another language's set)."""
     stop = _stop() if stop is None else stop
+    table = _token_table(stop)  # word -> its stem, or "" for a stop word: one look-up a word
     out = []
-    for w in _WORD.findall(text):
-        low = w.lower()
-        if len(low) > 1 and low not in stop:
-            out.append(_stem(low))
+    for word in _WORD.findall(text.lower()):
+        found = table.get(word)
+        if found is None:
+            found = table[word] = "" if len(word) < 2 or word in stop else _stem(word)
+        if found:
+            out.append(found)
     return out
+
+
+@functools.lru_cache(maxsize=8)
+def _token_table(stop: frozenset[str]) -> dict[str, str]:
+    return {}
 
 
 def _vectorize(
@@ -181,7 +189,7 @@ def _neighbours(matrix: csr_matrix, times: np.ndarray, params: Clustering) -> tu
             sims = sims * np.exp(-gap / params.time_scale_hours)
         keep = (sims >= floor) & (rows != cols)
         rows, cols, sims = rows[keep], cols[keep], sims[keep]
-        rows, cols, sims = _top_per_row(rows, cols, sims, params.neighbours, ties=cols)
+        rows, cols, sims = _top_per_row(rows, cols, sims, params.neighbours)
         found.append((rows, cols, sims))
     rows = np.concatenate([f[0] for f in found])
     cols = np.concatenate([f[1] for f in found])
@@ -191,9 +199,10 @@ def _neighbours(matrix: csr_matrix, times: np.ndarray, params: Clustering) -> tu
     return low[first], high[first], sims[first]
 
 
-def _top_per_row(rows: np.ndarray, cols: np.ndarray, values: np.ndarray, count: int, ties: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The `count` largest values of each row (ties to the smaller `ties`), grouped by row."""
-    order = np.lexsort((ties, -values, rows))
+def _top_per_row(rows: np.ndarray, cols: np.ndarray, values: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The `count` largest values (all in [0, 1]) of each row, grouped by row; ties keep their order."""
+    # one float key sorts by row, then by value descending (an order of magnitude faster than lexsort)
+    order = np.argsort(rows + 0.999 * (1.0 - np.clip(values, 0.0, 1.0)), kind="stable")
     rows, cols, values = rows[order], cols[order], values[order]
     rank = np.arange(len(rows)) - np.searchsorted(rows, rows, side="left")
     keep = rank < count
@@ -207,7 +216,7 @@ def _strongest(matrix: csr_matrix, count: int) -> csr_matrix:
     from scipy.sparse import csr_matrix
 
     coo = matrix.tocoo()
-    rows, cols, values = _top_per_row(coo.row.astype(np.int64), coo.col.astype(np.int64), coo.data, count, ties=coo.col)
+    rows, cols, values = _top_per_row(coo.row.astype(np.int64), coo.col.astype(np.int64), coo.data, count)
     return csr_matrix((values, (rows, cols)), shape=matrix.shape)
 
 

@@ -168,7 +168,7 @@ _HARD = frozenset(
 
 
 def _is_soft(articles: Sequence[Article]) -> bool:
-    words = Counter(w.lower() for a in articles for w in _WORD.findall(f"{a.title} {a.text}"))
-    soft = sum(words[w] for w in _SOFT)
-    hard = sum(words[w] for w in _HARD)
+    words = [w for a in articles for w in _WORD.findall(f"{a.title} {a.text}".lower())]
+    soft = sum(map(_SOFT.__contains__, words))
+    hard = sum(map(_HARD.__contains__, words))
     return soft > 0 and soft >= hard
