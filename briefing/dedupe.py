@@ -87,10 +87,10 @@ def find_copies(items: Sequence[tuple[str, str, str]]) -> dict[str, str]:
             canonical[key] = by_print[print_]
             continue
         by_print[print_] = key
-        found = _shingle_array(text)
-        if len(found) >= _MIN_SHINGLES:
+        shingled = _shingle_array(text)
+        if len(shingled) >= _MIN_SHINGLES:
             keys.append(key)
-            arrays.append(found)
+            arrays.append(shingled)
     # Longest first: a text's candidates are the longer texts sharing its sampled shingles; the
     # first (longest) one that is itself an original and passes the exact check is the original.
     sets: dict[int, set[int]] = {}
