@@ -113,21 +113,23 @@ def timed(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> d
     }
 
 
-def first_run(python: str, articles: list[dict[str, str]], folder: Path, env: dict[str, str] | None = None) -> dict[str, object]:
+def first_run(python: str, articles: list[dict[str, str]], folder: Path, code: Path = ROOT) -> dict[str, object]:
     """`briefing run` over a files source holding the articles, into a fresh store: times and stages."""
     corpus_dir = folder / "corpus"
     write_files(articles, corpus_dir)
     config = write_config(folder, corpus_dir)
     stats = folder / "stats.json"
     command = [python, "-m", "briefing", "run", "-q", "-c", str(config), "--now", "2014-06-23T06:00", "--stats", str(stats)]
-    first: dict[str, object] = dict(timed(command, ROOT, env))
+    # `python -m` puts the working directory first on sys.path: run from the code to be timed
+    env = {**os.environ, "PYTHONPATH": str(code)}
+    first: dict[str, object] = dict(timed(command, code, env))
     first["stages"] = json.loads(stats.read_text())["stages"]
     first["new_articles"] = json.loads(stats.read_text())["new_articles"]
     return first
 
 
 def export(ref: str, work: Path) -> Path:
-    """The code of a git commit, branch or tag, as a folder to put first on PYTHONPATH."""
+    """The code of a git commit, branch or tag, as a folder to run `python -m briefing` from."""
     folder = work / "against"
     folder.mkdir()
     archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref], capture_output=True, check=True).stdout
@@ -141,8 +143,7 @@ def measure(python: str, articles: list[dict[str, str]], size: int, work: Path, 
     briefing = [python, "-m", "briefing"]
     base: dict[str, object] | None = None
     if against is not None:  # the baseline code first, on its own copy of the corpus and a fresh store
-        env = {**os.environ, "PYTHONPATH": str(against)}
-        base = first_run(python, articles, work / f"against-n{size}", env)
+        base = first_run(python, articles, work / f"against-n{size}", against)
     first = first_run(python, articles, folder)
     again = timed([*briefing, "run", "-q", "-c", str(config), "--now", "2014-06-23T07:00"], ROOT)
     jsonl = folder / "articles.jsonl"
