@@ -56,14 +56,20 @@ def collect(
     if own:
         fetcher = make_fetcher(config)
     known = {s.name: store.files_seen(s.name) for s in due if s.type == "files"}
+    pool = ThreadPoolExecutor(max_workers=config.fetch.workers)
     try:
-        with ThreadPoolExecutor(max_workers=config.fetch.workers) as pool:
-            futures = {s.name: pool.submit(fetch, s, now, fetcher, states[s.name], known.get(s.name)) for s in due}
-            for source in due:
-                with timer("collect: fetch"):
-                    futures[source.name].exception()  # wait for it
-                _store_fetch(config, store, source, futures[source.name], states[source.name], now,
-                             reports[source.name], timer)
+        futures = {s.name: pool.submit(fetch, s, now, fetcher, states[s.name], known.get(s.name)) for s in due}
+        for source in due:
+            with timer("collect: fetch"):
+                futures[source.name].exception()  # wait for it
+            _store_fetch(config, store, source, futures[source.name], states[source.name], now,
+                         reports[source.name], timer)
+    except BaseException:
+        # Ctrl-C or a store fault: drop the fetches not started yet instead of waiting for them all
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    else:
+        pool.shutdown(wait=True)
     finally:
         if own and fetcher is not None:
             fetcher.close()

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from briefing.config_messages import describe_error
 from briefing.cron import Cron, CronError, parse_cron
@@ -150,7 +150,7 @@ class Briefing(_Model):
     style: Literal["brief", "must_reads"]
     title: str
     schedule: str = "0 6 * * *"
-    timezone: str = "UTC"
+    timezone: str = "UTC"  # default: the config's top-level `timezone`
     stories: Annotated[int, Field(ge=1, le=50)] = 4
     sources: tuple[str, ...] | None = None  # names of sources; None means all of them
     recipients: tuple[str, ...] | None = None  # None means email.recipients
@@ -260,6 +260,19 @@ class Config(_Model):
 
     _tz = field_validator("timezone")(classmethod(lambda cls, v: _check_timezone(v)))
 
+    @model_validator(mode="before")
+    @classmethod
+    def _briefing_zones(cls, data: Any) -> Any:
+        """A briefing without its own `timezone` runs in the config's (a user who writes
+        `timezone: Europe/Berlin` once means every briefing)."""
+        if not isinstance(data, dict) or not isinstance(data.get("briefings"), list):
+            return data
+        zone = data.get("timezone", "UTC")
+        briefings = [
+            {**b, "timezone": zone} if isinstance(b, dict) and "timezone" not in b else b for b in data["briefings"]
+        ]
+        return {**data, "briefings": briefings}
+
     def sources_for(self, briefing: Briefing) -> list[str]:
         return list(briefing.sources) if briefing.sources else [s.name for s in self.sources]
 
@@ -283,7 +296,7 @@ def load(path: str | Path, *, environment: bool = False) -> Config:
     try:
         config = Config.model_validate({**raw, "path": path})
     except ValidationError as exc:
-        problems[:0] = [f"{path}: {describe_error(err, raw)}" for err in exc.errors()]
+        problems[:0] = [f"{path}: {describe_error(err, raw, Config)}" for err in exc.errors()]
         raise ConfigError.of(problems) from None
     if problems:
         raise ConfigError.of(problems)

@@ -6,16 +6,22 @@ what was expected, what was found.
 
 from __future__ import annotations
 
+import difflib
+import functools
 from typing import Any
 
+from pydantic import BaseModel
 
-def describe_error(err: Any, raw: dict[str, Any]) -> str:
+
+def describe_error(err: Any, raw: dict[str, Any], root: type[BaseModel] | None = None) -> str:
     loc = [part for part in err["loc"] if part not in ("files", "feed", "page", "function-after")]
     key = _key_path(loc, raw)
     kind = err["type"]
     found = err.get("input")
     if kind == "extra_forbidden":
-        return f"{key}: unknown setting (check the spelling; see the config reference in README.md)"
+        guess = difflib.get_close_matches(str(loc[-1]), known_keys(root), n=1, cutoff=0.75) if loc and root else []
+        hint = f"did you mean '{guess[0]}'?" if guess else "check the spelling; see the config reference in README.md"
+        return f"{key}: unknown setting ({hint})"
     if kind == "missing":
         return f"{key}: required setting is missing"
     if kind in ("union_tag_invalid", "union_tag_not_found"):
@@ -72,3 +78,31 @@ def _show(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+
+
+@functools.lru_cache(maxsize=4)
+def known_keys(root: type[BaseModel]) -> list[str]:
+    """Every setting name of a config model, at any depth (for "did you mean")."""
+    names: set[str] = set()
+    todo: list[type[BaseModel]] = [root]
+    seen: set[type[BaseModel]] = set()
+    while todo:
+        model = todo.pop()
+        if model in seen:
+            continue
+        seen.add(model)
+        for name, field in model.model_fields.items():
+            names.add(field.alias or name)
+            for arg in _types_in(field.annotation):
+                if isinstance(arg, type) and issubclass(arg, BaseModel):
+                    todo.append(arg)
+    return sorted(names)
+
+
+def _types_in(annotation: Any) -> list[Any]:
+    from typing import get_args
+
+    out = [annotation]
+    for arg in get_args(annotation):
+        out.extend(_types_in(arg))
+    return out

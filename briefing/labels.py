@@ -28,7 +28,7 @@ _UPPER = "A-ZÀ-ÖØ-ÞĀ-Ž"
 _CAP = (
     r"(?:(?:Mt|St|Ft|Dr|Gen|Sen|Rep|Gov|Lt|Col)\.|[A-Z](?:\.[A-Z])+\.?|[" + _UPPER + r"][\w'’-]*\w|[" + _UPPER + r"])"
 )
-_PHRASE = re.compile(_CAP + r"(?:[ ](?:of[ ]the|of|de|da|do|dos|das|del|la|von|der|al|bin)?[ ]?" + _CAP + r")*")
+_PHRASE = re.compile(r"(?<![\w/])" + _CAP + r"(?:[ ](?:of[ ]the|of|de|da|do|dos|das|del|la|von|der|al|bin)?[ ]?" + _CAP + r")*")
 _LOWER_PAIR = re.compile(r"(?=\b([a-zà-öø-ÿ][a-zà-öø-ÿ-]{2,})\s+([a-zà-öø-ÿ][a-zà-öø-ÿ-]{2,})\b(\s+[\w’']+)?)")
 # Words that open a noun phrase in English: the word after one is a noun (or its adjective), and
 # a word followed by one is a verb ("flies more drones").
@@ -43,7 +43,8 @@ _BROAD = frozenset(
     "U.S. U.S US USA America American Americans United States Washington White House Obama Administration"
     " Sunday Monday Tuesday Wednesday Thursday Friday Saturday January February March April May June"
     " July August September October November December Mr. Mrs. Ms. Dr. I The A An In On At It He She"
-    " We They This That But And As If For Of By To Update Breaking More New".split()
+    " We They This That But And As If For Of By To Update Breaking More New"
+    " GMT UTC BST CET CEST EST EDT CST CDT PST PDT ET PT AM PM".split()
 )
 _ROLE = re.compile(
     r"\b(?:Sen|Rep|Gov|Gen|Mr|Mrs|Ms|Dr|Secretary of State|Secretary|President|Minister|Prime Minister"
@@ -202,16 +203,18 @@ class _Weigher:
 
 
 def _full_names(labels: Sequence[str]) -> list[str]:
-    """A one-word label that ends a longer label of the same edition becomes that label
-    ("Trump" next to "Donald Trump"): one person, one topic."""
-    by_last: dict[str, set[str]] = {}
+    """A one-word label that ends or opens a longer label of the same edition becomes that label
+    ("Trump" next to "Donald Trump", "AdWords" next to "AdWords API"): one subject, one topic."""
+    by_end: dict[str, set[str]] = {}  # first and last word -> the longer labels (one pass, not n x n)
     for x in labels:
-        if len(x.split()) > 1:
-            by_last.setdefault(x.split()[-1], set()).add(x)
+        words = x.split()
+        if len(words) > 1:
+            by_end.setdefault(words[-1], set()).add(x)
+            by_end.setdefault(words[0], set()).add(x)
     out = []
     for label in labels:
         if len(label.split()) == 1:
-            fuller = by_last.get(label, set())
+            fuller = by_end.get(label, set())
             if len(fuller) == 1:
                 label = next(iter(fuller))
         out.append(label)

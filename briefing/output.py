@@ -84,6 +84,8 @@ def print_report(report: RunReport, cwd: Path) -> None:
             e = p.edition
             late = f" (late, for the slot {p.late})" if p.late else ""
             print(f"{p.briefing}: published “{e.title}” ({len(e.items)} items, {len(e.article_ids)} articles){late}")
+            if p.message:
+                print(f"  {p.message}")
             feeds = [rel(f) for f in p.files if f.endswith((".xml", ".json"))]
             pages = [rel(f) for f in p.files if f.endswith(".html")]
             mails = [rel(f) for f in p.files if f.endswith(".eml")]

@@ -64,14 +64,20 @@ def compose_edition(
     previous = store.last_edition(briefing.name)
     after = previous.slot if previous else None
     with timer("publish: load articles"):
-        articles = store.articles_for(config.sources_for(briefing), after, until or slot, briefing.name)
-        articles = select_articles(
-            articles, slot=until or slot, max_age_hours=config.max_age_hours, languages=briefing.languages
-        )
+        loaded = store.articles_for(config.sources_for(briefing), after, until or slot, briefing.name)
+        recent = select_articles(loaded, slot=until or slot, max_age_hours=config.max_age_hours)
+        articles = select_articles(recent, slot=until or slot, max_age_hours=config.max_age_hours,
+                                   languages=briefing.languages)
+    left_out = []
+    if len(recent) < len(loaded):
+        left_out.append(f"{len(loaded) - len(recent)} older than {config.max_age_hours:g} hours")
+    if len(articles) < len(recent):
+        left_out.append(f"{len(recent) - len(articles)} not in {', '.join(briefing.languages or ())}")
+    note = f"left out: {'; '.join(left_out)}" if left_out else ""
     if not articles:
         return None, "nothing new: no articles collected since the last edition" + (
             f" ({previous.id})" if previous else ""
-        )
+        ) + (f" ({note})" if note else "")
     from briefing.stories import Clustering, group_stories
     from briefing.styles import STYLES
 
@@ -97,7 +103,7 @@ def compose_edition(
         slot=local_slot,
     )
     problems = tuple(source_problems(config, store, config.sources_for(briefing)))
-    return replace(edition, source_problems=problems), ""
+    return replace(edition, source_problems=problems), note
 
 
 def publish(

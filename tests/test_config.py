@@ -65,3 +65,13 @@ def test_bad_yaml_names_the_line(tmp_path: Path) -> None:
     path.write_text("sources:\n  - name: x\n   type: files\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"line 3, column 4: not valid YAML"):
         config_module.load(path)
+
+
+def test_a_briefing_without_a_zone_runs_in_the_configs_zone(write_config) -> None:
+    from .conftest import seed_config
+
+    raw = seed_config(Path("."))
+    raw["timezone"] = "Europe/Berlin"
+    del raw["briefings"][0]["timezone"]
+    config = config_module.load(write_config(raw))
+    assert [b.timezone for b in config.briefings] == ["Europe/Berlin", "America/New_York"]

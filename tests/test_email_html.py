@@ -79,6 +79,9 @@ ALLOWED = {
     "html-meta-color-scheme": "tells clients that support it that the email has a dark palette",
     "html-role": 'role="presentation" tells screen readers the tables are layout; ignored where unsupported',
     "css-display-none": "hides the preheader; where unsupported the 1px text in the background colour stays invisible",
+    "css-overflow-wrap": "lets a long word (a listing's comma-joined features, a URL) wrap on a phone where supported",
+    "css-word-break": "the same, for the clients that know word-break but not overflow-wrap",
+    "css-table-layout": "keeps a long word from widening the table where supported; elsewhere the 600px table still holds",
 }
 
 
@@ -100,3 +103,24 @@ def test_caniemail_reports_only_deliberate_enhancements(emails: dict[str, str], 
 
     found = unsupported_by_feature(emails[style])
     assert {slug: sorted(errors) for slug, errors in found.items() if slug not in ALLOWED} == {}
+
+
+@needs_chromium
+@pytest.mark.parametrize("width", [375])
+def test_long_unbreakable_words_wrap_instead_of_scrolling(tmp_path, width: int) -> None:
+    """Craigslist-style titles ("$1950 1bd 625ft2 - Lg closet,hardwood,laundry,...") and long URLs
+    in a quote must wrap on a phone, not push the page sideways."""
+    from dataclasses import replace
+
+    from briefing.models import Edition, EditionItem
+    from briefing.render import Links, Renderer
+
+    token = "Lg-closet,hardwood-floors,in-unit-laundry,parking,cats-ok,dogs-ok," * 4
+    item = EditionItem(text=f"$1950 1bd 625ft2 {token}", label="craigslist SF bay area", url="https://example.org/a",
+                       headline=token)
+    edition = Edition("b-1", "b", "brief", NOW, f"Flats {token}", "Intro", "", (item, replace(item, text=token)),
+                      "Footer.", ("a",))
+    links = Links("Site", "B", "https://example.org/b-1.html", "https://example.org/", "https://example.org/f.xml")
+    for html in (Renderer().email_html(edition, links), Renderer().archive_page(edition, links)):
+        scroll, inner = browser.measure(html, width)
+        assert scroll <= inner, f"content is {scroll}px wide at {width}px"

@@ -24,6 +24,18 @@ def test_a_title_case_headline_verb_is_not_part_of_the_name() -> None:
     assert topics(story(2, "Ross Perot Returns")) == ["Ross Perot"]
 
 
+def test_time_zones_and_listing_codes_are_not_topics() -> None:
+    assert topics(story(1, "$1950 1BD/1BA 625ft2 apartment in Mission", "Bright 1BD/1BA apartment with a lg closet.")) != ["BA"]
+    assert topics(story(2, "Live: Liverpool v Chelsea at 15:00 GMT", "Follow the match from 15:00 GMT with us.")) != ["GMT"]
+
+
+def test_one_word_that_opens_a_longer_label_is_the_same_topic() -> None:
+    from briefing.labels import _full_names
+
+    assert _full_names(["AdWords API", "Iraq", "AdWords"]) == ["AdWords API", "Iraq", "AdWords API"]
+    assert _full_names(["Paul Ryan", "Rand Paul", "Paul"]) == ["Paul Ryan", "Rand Paul", "Paul"]  # ambiguous: kept
+
+
 def test_a_surname_takes_the_full_name_of_the_edition() -> None:
     found = topics(
         story(1, "Donald Trump in Davos", "Donald Trump arrived in the Swiss resort for the forum, and Donald Trump spoke."),

@@ -162,3 +162,13 @@ def test_languages_key_is_validated(tmp_path: Path) -> None:
     path.write_text(yaml.safe_dump(raw), encoding="utf-8")
     with pytest.raises(config_module.ConfigError, match="languages"):
         config_module.load(path)
+
+
+def test_a_portuguese_headline_without_text_is_not_kept_for_an_english_briefing() -> None:
+    from briefing.text.language import keep_languages
+
+    pt = Article("pt", "uol", "UOL", "", "Fernanda Melchionna: a Primavera Feminista vai derrotar Bolsonaro nas ruas e nas urnas!",
+                 (), "pt1", kind="item")
+    en = Article("en", "g", "The Guardian", "", "Markets rally as central bank holds interest rates steady", (), "en1",
+                 kind="item")
+    assert [a.id for a in keep_languages([pt, en], ["en"])] == ["en"]

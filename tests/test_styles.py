@@ -72,3 +72,18 @@ def test_morning_must_reads(stories: list, articles: list) -> None:  # noqa: F81
             assert item.text in story.lead.text  # a verbatim sentence
         else:
             assert item.text == story.lead.title
+
+
+def test_the_brief_takes_one_story_per_subject_and_a_soft_one_about_something_else() -> None:
+    from briefing.models import Article, Story
+    from briefing.styles.brief import pick_stories
+
+    def s(i: int, topic: str, soft: bool = False) -> Story:
+        a = Article(str(i), "s", "S", "", f"Headline {i}", ("Text.",), str(i))
+        return Story(str(i), a, (), (), (), 10.0 - i, topic=topic, soft=soft)
+
+    day = [s(0, "Donald Trump"), s(1, "Trump Tower"), s(2, "State of the Union"), s(3, "Brexit"),
+           s(4, "Stormy Daniels and Trump", soft=True), s(5, "Oscars", soft=True), s(6, "NBA", soft=True)]
+    assert [x.topic for x in pick_stories(day, 4)] == ["Donald Trump", "State of the Union", "Brexit", "Oscars"]
+    # no soft story at all: four hard ones, still one per subject
+    assert [x.topic for x in pick_stories(day[:4], 4)] == ["Donald Trump", "State of the Union", "Brexit", "Trump Tower"]

@@ -12,6 +12,7 @@ process died before recording it) is the only way a recipient gets a message twi
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Callable
@@ -37,6 +38,12 @@ from briefing.reports import PublishReport
 from briefing.store import Store
 
 log = logging.getLogger("briefing")
+
+
+@functools.lru_cache(maxsize=1)
+def _warn_no_secret() -> None:
+    """Once per process, not once per briefing."""
+    log.warning("%s is not set: messages carry no one-click unsubscribe link", subscribers.SECRET_ENV)
 
 
 @dataclass(frozen=True)
@@ -69,7 +76,7 @@ def deliver(
     base_links = replace(links_for(config, briefing, edition), signup_url=None)
     key = subscribers.secret(required=False)
     if key is None:
-        log.warning("%s is not set: messages carry no one-click unsubscribe link", subscribers.SECRET_ENV)
+        _warn_no_secret()
     for delivery in due:
         recipient = delivery.recipient
         if store.is_suppressed(briefing.name, recipient):  # unsubscribed since the edition was made

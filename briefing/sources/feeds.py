@@ -23,6 +23,7 @@ import feedparser
 from briefing.errors import SourceError
 from briefing.models import Document
 from briefing.safe import safe_html, safe_title, safe_url
+from briefing.sources.dates import register as register_date_handlers
 from briefing.sources.http import Response
 from briefing.sources.urls import canonical_url
 from briefing.text.markup import html_to_line, html_to_text
@@ -107,6 +108,7 @@ def _identity(guid: str | None, link: str | None, title: str, text: str) -> str:
 
 def parse(source: str, label: str, response: Response, now: datetime) -> Parsed:
     """Documents of a fetched feed; raise SourceError when it is not a feed at all."""
+    register_date_handlers()  # dates in other languages' names, so old items are seen to be old
     body = response.body
     content_type = response.headers.get("content-type", "")
     if "json" in content_type or body.lstrip()[:1] == b"{":

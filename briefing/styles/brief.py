@@ -18,23 +18,35 @@ _LOWER_FIRST = frozenset("a an the more this these those another some".split())
 
 
 def pick_stories(stories: Sequence[Story], count: int) -> list[Story]:
-    """The best stories from distinct topics, the best soft story last."""
-    soft = next((s for s in stories if s.soft), None)
+    """The best stories about distinct subjects, the best soft story (about yet another subject) last.
+
+    Two topics are one subject when their labels share a name ("Donald Trump" and "Trump Tower"):
+    a day with five Trump stories is still one Trump item in a brief of four or five.
+    """
+    hard = [s for s in stories if not s.soft] or list(stories)
     picked: list[Story] = []
-    topics: set[str] = set()
-    room = count - 1 if soft is not None and count > 1 else count
-    for story in stories:
-        if len(picked) == room:
+    for story in hard:
+        if len(picked) == count:
             break
-        if story is soft or story.topic in topics:
-            continue
-        picked.append(story)
-        topics.add(story.topic)
-    if len(picked) < room:  # fewer topics than stories wanted: fill with the next best
-        picked += [s for s in stories if s not in picked and s is not soft][: room - len(picked)]
-    if soft is not None and count > 1:
-        picked.append(soft)
+        if not any(_same_subject(story.topic, p.topic) for p in picked):
+            picked.append(story)
+    if count > 1:
+        firsts = picked[: count - 1]
+        soft = next((s for s in stories if s.soft and not any(_same_subject(s.topic, p.topic) for p in firsts)), None)
+        if soft is not None:
+            picked = [*firsts, soft]
+    if len(picked) < count:  # fewer subjects than stories wanted: fill with the next best
+        extra = [s for s in stories if s not in picked][: count - len(picked)]
+        picked = [*picked[:-1], *extra, picked[-1]] if picked and picked[-1].soft else [*picked, *extra]
     return picked
+
+
+def _names(topic: str) -> set[str]:
+    return {w.lower().strip(".,’'") for w in topic.split() if len(w) >= 4 and w[:1].isupper()}
+
+
+def _same_subject(a: str, b: str) -> bool:
+    return a == b or bool(_names(a) & _names(b))
 
 
 def _sentences(story: Story, summaries: Mapping[str, Summary]) -> str:

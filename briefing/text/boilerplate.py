@@ -61,6 +61,16 @@ _LINE_RULES: list[tuple[str, re.Pattern[str]]] = [
         _I,
     )),
     ("close-button", re.compile(r"\[\s*x\s*\]", _I)),
+    # feed furniture: The Guardian's "Continue reading...", reddit's "submitted by /u/x [link] [comments]"
+    ("continue-reading", re.compile(
+        r"^(?:continue|keep) reading(?: (?:the )?(?:main |full )?(?:story|article|post))?(?: on [\w .]{1,30})?"
+        r"\s*(?:\.\.\.|…)?\W*$",
+        _I,
+    )),
+    ("related-link", re.compile(r"^related:\s+\S.{0,200}$", _I)),  # The Guardian's "Related: <headline>"
+    ("reddit-footer", re.compile(
+        r"^(?:submitted by\s+(?:/?u/)?[\w-]+(?:\s+to\s+(?:/?r/)?\w+)?)?\s*(?:\[link\])?\s*(?:\[\d* ?comments?\])?\s*$", _I
+    )),
     ("navigation", re.compile(
         r"^(popular posts|most (popular|read|viewed|shared)|latest (news|stories|posts)|top (news|stories)"
         r"|related( articles| stories| posts| coverage| content)?|more on this( story)?|read more|see also"

@@ -74,17 +74,31 @@ def keep_languages(articles: Iterable[Article], languages: Iterable[str] | None)
     """Only the articles in one of `languages` (all of them when None).
 
     An article whose language cannot be told (a headline of a few words, a version number) is kept:
-    dropping it would drop short items of every language.
+    dropping it would drop short items of every language. A headline alone often tells, though not
+    surely: a guess that is not sure (at least `FILTER_CONFIDENCE`) still drops an article from a
+    briefing that asked for other languages ("Fernanda Melchionna: a Primavera Feminista vai
+    derrotar Bolsonaro nas ruas e nas urnas!" is Portuguese at 0.44).
     """
     wanted = {code.lower() for code in languages} if languages else None
     if not wanted:
         return list(articles)
     out = []
     for article in articles:
-        found = language_of(article)
+        found = language_of(article) or _guess(article)
         if found is None or found in wanted:
             out.append(article)
     return out
+
+
+FILTER_CONFIDENCE = 0.3
+
+
+def _guess(article: Article) -> str | None:
+    sample = f"{article.title}. {' '.join(article.paragraphs[:4])}"[:_SAMPLE_CHARS]
+    if len(_LETTERS.findall(sample)) < 20:
+        return None
+    code, confidence = _identifier().classify(sample)
+    return str(code) if float(confidence) >= FILTER_CONFIDENCE else None
 
 
 @functools.lru_cache(maxsize=128)

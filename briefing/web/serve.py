@@ -16,6 +16,10 @@ log = logging.getLogger("briefing")
 
 def serve(config: Config, host: str, port: int, *, schedule: bool = False) -> None:
     """Serve until SIGINT or SIGTERM; ConfigError at once when BRIEFING_SECRET is missing."""
+    # one line per request on standard error (the CLI's default level is WARNING; -q keeps it quiet)
+    web_log = logging.getLogger("briefing.web")
+    if web_log.getEffectiveLevel() > logging.INFO and logging.getLogger().level <= logging.WARNING:
+        web_log.setLevel(logging.INFO)
     key = subscribers.secret(required=True)
     assert key is not None
     app = create_app(config, key)

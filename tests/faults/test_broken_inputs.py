@@ -67,7 +67,7 @@ BROKEN: list[tuple[str, Callable[[dict[str, Any]], Any], tuple[str, ...]]] = [
     ("stories not a number", edit("briefings.0.stories", "four"), ("stories", "whole number", "'four'")),
     ("stories zero", edit("briefings.0.stories", 0), ("stories",)),
     ("base_url not absolute", edit("site.base_url", "localhost"), ("site.base_url", "absolute")),
-    ("unknown key", edit("sumarizer", {"algorithm": "lsa"}), ("sumarizer", "unknown setting")),
+    ("unknown key", edit("sumarizer", {"algorithm": "lsa"}), ("sumarizer", "unknown setting", "did you mean 'summarizer'")),
     ("unknown source type", edit("sources.0.type", "podcast"), ("type", "'podcast'")),
     ("feed url not http", lambda raw: raw["sources"].append({"name": "f", "type": "feed", "url": "ftp://x/f"}),
      ("sources.f.url", "http")),

@@ -1,7 +1,7 @@
 """SMTP chaos: seeded trials against a real SMTP server (aiosmtpd) that misbehaves at random.
 
 Each trial publishes one edition of The Brief to five recipients through `pipeline.run`, then runs
-again with the clock moving forward until no delivery is open. The server answers 421/451 or 550 at
+again with the clock moving forward until no delivery is open. The server answers 421/451 or 554 at
 RCPT, 421/451/554 at DATA, drops the connection before answering DATA (the message is not kept),
 keeps the message and answers 250 but then closes the connection (so QUIT fails), or answers QUIT
 oddly. Every decision of one SMTP transaction is drawn when it starts, from random.Random(trial), so
@@ -45,7 +45,8 @@ ABORT = "abort at QUIT"  # no 221, connection reset
 RCPT_FAULTS = [
     (0.05, "451 4.3.0 Mailbox temporarily unavailable"),
     (0.03, "421 4.3.2 Service shutting down"),
-    (0.02, "550 5.1.1 No such user here"),
+    # permanent, but not "no such mailbox" (550/551/553 mark the address bounced: test_delivery.py)
+    (0.02, "554 5.7.1 Recipient address rejected by policy"),
 ]
 DATA_FAULTS = [
     (0.05, "451 4.3.0 Queue write failed, try again"),
@@ -221,7 +222,7 @@ def test_smtp_chaos_loses_nothing_and_duplicates_at_most_one_in_150(tmp_path: Pa
 
     assert figures["deliveries"] == TRIALS * len(RECIPIENTS)
     # The server really misbehaved, in every way it can.
-    assert set(handler.injected) == {"421", "451", "500", "550", "554", "what?", DROP, ACCEPT_THEN_DROP, ABORT}
+    assert set(handler.injected) == {"421", "451", "500", "554", "what?", DROP, ACCEPT_THEN_DROP, ABORT}
     assert figures["attempts"] > figures["deliveries"]
     assert figures["lost"] == 0, examples["lost"]
     assert figures["failed_but_arrived"] == 0, examples["failed_but_arrived"]
