@@ -12,6 +12,7 @@ building the ensemble's partitions and querying it took most of the grouping tim
 
 from __future__ import annotations
 
+import functools
 import re
 import zlib
 from collections.abc import Sequence
@@ -154,10 +155,17 @@ def _root(key: str, canonical: dict[str, str]) -> str:
 
 def is_near_duplicate_sentence(sentence: str, others: Sequence[str], threshold: float = 0.6) -> bool:
     """True when `sentence` says what one of `others` says (word-set Jaccard)."""
-    words = set(_WORD.findall(sentence.lower()))
+    words = _word_set(sentence)
+    if not words:
+        return False
     for other in others:
-        theirs = set(_WORD.findall(other.lower()))
-        if words and theirs and len(words & theirs) / len(words | theirs) >= threshold:
+        theirs = _word_set(other)
+        if theirs and len(words & theirs) / len(words | theirs) >= threshold:
             return True
     return False
 
+
+@functools.lru_cache(maxsize=65536)
+def _word_set(sentence: str) -> frozenset[str]:
+    # an edition checks each new line against every line it already holds: split each line once
+    return frozenset(_WORD.findall(sentence.lower()))
