@@ -1,6 +1,6 @@
 """Benchmark briefing against a baseline measured in the same run.
 
-    .venv/bin/python bench/run.py --data ../shared/data [--sizes 1000,10000] [--out bench/results/latest.json]
+    .venv/bin/python bench/run.py --data ../shared/data [--sizes 1000,10000] [--against main] [--out bench/results/latest.json]
 
 Builds corpora of unique real items from the evaluation data (Reuters-21578 wire articles mixed with
 AG News feed items and UCI headlines, one fixed shuffle; no made-up copies) and measures:
@@ -11,7 +11,10 @@ AG News feed items and UCI headlines, one fixed shuffle; no made-up copies) and 
 - `briefing summarize` throughput with the default configuration, next to the baseline: sumy's own
   Reduction summarizer (the algorithm the default builds on) on the same articles through sumy's
   PlaintextParser with a plain regular-expression sentence splitter, in one process;
-- `briefing group` on the largest corpus.
+- `briefing group` on the largest corpus;
+- with `--against REF` (a git commit, branch or tag), the same first `briefing run` with the code of
+  REF (exported with `git archive`, put first on PYTHONPATH) on the same corpora, in the same run,
+  and each stage's seconds as a ratio to it: the machine is shared, so only same-run ratios compare.
 
 It prints one table and writes the same figures as JSON, so runs can be compared.
 """
@@ -91,10 +94,10 @@ email: {{from: "Bench <bench@localhost>", recipients: [reader@example.com], outb
     return path
 
 
-def timed(command: list[str], cwd: Path) -> dict[str, float]:
+def timed(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> dict[str, float]:
     """Run a command under /usr/bin/time -v: wall and CPU seconds, peak RSS in MB."""
     started = time.perf_counter()
-    result = subprocess.run(["/usr/bin/time", "-v", *command], cwd=cwd, capture_output=True, text=True)
+    result = subprocess.run(["/usr/bin/time", "-v", *command], cwd=cwd, capture_output=True, text=True, env=env)
     wall = time.perf_counter() - started
     if result.returncode != 0:
         sys.exit(f"bench: {' '.join(command)} failed:\n{result.stderr[-2000:]}")
@@ -110,16 +113,38 @@ def timed(command: list[str], cwd: Path) -> dict[str, float]:
     }
 
 
-def measure(python: str, articles: list[dict[str, str]], size: int, work: Path) -> dict[str, object]:
-    folder = work / f"n{size}"
+def first_run(python: str, articles: list[dict[str, str]], folder: Path, code: Path = ROOT) -> dict[str, object]:
+    """`briefing run` over a files source holding the articles, into a fresh store: times and stages."""
     corpus_dir = folder / "corpus"
     write_files(articles, corpus_dir)
     config = write_config(folder, corpus_dir)
-    briefing = [python, "-m", "briefing"]
     stats = folder / "stats.json"
-    first = timed([*briefing, "run", "-q", "-c", str(config), "--now", "2014-06-23T06:00", "--stats", str(stats)], ROOT)
+    command = [python, "-m", "briefing", "run", "-q", "-c", str(config), "--now", "2014-06-23T06:00", "--stats", str(stats)]
+    # `python -m` puts the working directory first on sys.path: run from the code to be timed
+    env = {**os.environ, "PYTHONPATH": str(code)}
+    first: dict[str, object] = dict(timed(command, code, env))
     first["stages"] = json.loads(stats.read_text())["stages"]
     first["new_articles"] = json.loads(stats.read_text())["new_articles"]
+    return first
+
+
+def export(ref: str, work: Path) -> Path:
+    """The code of a git commit, branch or tag, as a folder to run `python -m briefing` from."""
+    folder = work / "against"
+    folder.mkdir()
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref], capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    return folder
+
+
+def measure(python: str, articles: list[dict[str, str]], size: int, work: Path, against: Path | None = None) -> dict[str, object]:
+    folder = work / f"n{size}"
+    config = folder / "config.yaml"
+    briefing = [python, "-m", "briefing"]
+    base: dict[str, object] | None = None
+    if against is not None:  # the baseline code first, on its own copy of the corpus and a fresh store
+        base = first_run(python, articles, work / f"against-n{size}", against)
+    first = first_run(python, articles, folder)
     again = timed([*briefing, "run", "-q", "-c", str(config), "--now", "2014-06-23T07:00"], ROOT)
     jsonl = folder / "articles.jsonl"
     write_jsonl(articles, jsonl)
@@ -129,6 +154,7 @@ def measure(python: str, articles: list[dict[str, str]], size: int, work: Path) 
         [python, str(HERE / "throughput.py"), str(jsonl)], cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout)
     return {
+        "against": base,
         "steady": {
             **steady,
             "briefing_per_s": round(size / steady["briefing_s"], 1),
@@ -186,6 +212,31 @@ def table(results: dict[str, object]) -> str:
             a, b = small["run"]["stages"].get(stage, 0), large["run"]["stages"].get(stage, 0)
             growth = f"n^{math.log(b / a) / ratio:.2f}" if a > 0 and b > 0 else "-"
             lines.append(f"{'  ' + stage + ': grows as':44s}{growth:>16}")
+    if all(r.get("against") for r in sizes):
+        lines.append(f"against {results['against']} (same corpora, same run): that code's s -> this code's s (ratio)")
+
+        def compare(name: str, get, digits: int = 2) -> None:  # type: ignore[no-untyped-def]
+            cells = []
+            for r in sizes:
+                this, that = get(r["run"]), get(r["against"])
+                cells.append(f"{that:.{digits}f} -> {this:.{digits}f} ({this / that:.2f}x)" if that else "-")
+            lines.append(f"{name:44s}" + "".join(f"{c:>24}" for c in cells))
+
+        compare("  run, new articles: wall s", lambda x: x["wall_s"])
+        compare("  run, new articles: peak RSS MB", lambda x: x["peak_rss_mb"], 0)
+        for stage in stages:
+            compare(f"  {stage} s", lambda x, stage=stage: x["stages"].get(stage, 0))
+        if len(sizes) > 1:
+            import math
+
+            small, large = sizes[0], sizes[-1]
+            span = math.log(large["size"] / small["size"])
+            for stage in stages:
+                grows = []
+                for key in ("against", "run"):
+                    a, b = small[key]["stages"].get(stage, 0), large[key]["stages"].get(stage, 0)
+                    grows.append(f"n^{math.log(b / a) / span:.2f}" if a > 0 and b > 0 else "-")
+                lines.append(f"{'  ' + stage + ': grows as':44s}{grows[0] + ' -> ' + grows[1]:>24}")
     row("rerun, nothing new: wall s", lambda r: f"{r['rerun']['wall_s']:.2f}")
     row("summarize, steady: articles/s (briefing)", lambda r: f"{r['steady']['briefing_per_s']:.0f}")
     row("summarize, steady: articles/s (sumy baseline)", lambda r: f"{r['steady']['baseline_per_s']:.0f}")
@@ -213,15 +264,18 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,10000", help="corpus sizes, comma separated")
     parser.add_argument("--out", type=Path, default=HERE / "results" / "latest.json")
     parser.add_argument("--python", default=sys.executable, help="the interpreter with briefing installed")
+    parser.add_argument("--against", metavar="REF", help="also time the first run with the code of this git ref (e.g. main)")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     rows = load_articles(args.data)
     work = Path(tempfile.mkdtemp(prefix="briefing-bench-"))
     try:
+        against = export(args.against, work) if args.against else None
         results: dict[str, object] = {
             "cpus": os.cpu_count(),
             "python": sys.version.split()[0],
-            "sizes": [measure(args.python, corpus(rows, n), n, work) for n in sizes],
+            "against": args.against,
+            "sizes": [measure(args.python, corpus(rows, n), n, work, against) for n in sizes],
         }
         results["group_size"] = max(sizes)
         results["group"] = group(args.python, corpus(rows, max(sizes)), work)

@@ -134,7 +134,7 @@ class Stories(_Model):
     """How articles are grouped into stories (briefing/stories.py); the defaults are measured ones."""
 
     neighbours: Annotated[int, Field(ge=1, le=100)] = 20
-    min_weight: Annotated[float, Field(ge=0, le=1)] = 0.15  # the similarity floor of a merge
+    min_weight: Annotated[float, Field(ge=0, le=1)] = 0.14  # the similarity floor of a merge
     time_scale_hours: Annotated[float, Field(ge=0)] = 2.0  # 0 turns the time damping off
 
 

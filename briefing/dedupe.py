@@ -12,10 +12,12 @@ building the ensemble's partitions and querying it took most of the grouping tim
 
 from __future__ import annotations
 
+import functools
 import re
 import zlib
-from collections import Counter
 from collections.abc import Sequence
+
+import numpy as np
 
 from briefing.models import Article
 
@@ -28,8 +30,35 @@ _MIN_SHINGLES = 20  # shorter texts (roundup items, headlines) are compared by f
 
 def shingles(text: str, size: int = SHINGLE) -> set[int]:
     """Stable 32-bit hashes of the text's word n-grams (the same in every process)."""
+    return set(_shingle_array(text, size).tolist())
+
+
+_WORD_HASH: dict[str, int] = {}
+_MIX = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB))
+
+
+def _shingle_array(text: str, size: int = SHINGLE) -> np.ndarray:
+    """The distinct shingle hashes of a text, sorted: each word's crc32 (computed once per word),
+    n consecutive ones folded into 64 bits and mixed (splitmix64's finaliser), the top 32 bits kept."""
     words = _WORD.findall(text.lower())
-    return {zlib.crc32(" ".join(words[i : i + size]).encode("utf-8")) for i in range(max(0, len(words) - size + 1))}
+    if len(words) < size:
+        return np.empty(0, dtype=np.uint64)
+    table = _WORD_HASH
+    hashes = np.fromiter(
+        (table.get(w) or table.setdefault(w, zlib.crc32(w.encode("utf-8")) | (1 << 32)) for w in words),
+        dtype=np.uint64,
+        count=len(words),
+    )
+    count = len(words) - size + 1
+    folded = hashes[:count].copy()
+    for i in range(1, size):
+        folded = folded * _MIX[0] + hashes[i : i + count]  # wraps modulo 2**64, as meant
+    folded ^= folded >> np.uint64(30)
+    folded *= _MIX[1]
+    folded ^= folded >> np.uint64(27)
+    folded *= _MIX[2]
+    folded ^= folded >> np.uint64(31)
+    return np.unique(folded >> np.uint64(32))
 
 
 def containment(a: set[int], b: set[int]) -> float:
@@ -52,36 +81,66 @@ def find_copies(items: Sequence[tuple[str, str, str]]) -> dict[str, str]:
     order = sorted(items, key=lambda item: (-len(item[1]), item[0]))
     canonical: dict[str, str] = {}
     by_print: dict[str, str] = {}
-    sets: list[tuple[str, set[int]]] = []
+    keys: list[str] = []
+    arrays: list[np.ndarray] = []
     for key, text, print_ in order:
         if print_ in by_print:
             canonical[key] = by_print[print_]
             continue
         by_print[print_] = key
-        found = shingles(text)
-        if len(found) >= _MIN_SHINGLES:
-            sets.append((key, found))
+        shingled = _shingle_array(text)
+        if len(shingled) >= _MIN_SHINGLES:
+            keys.append(key)
+            arrays.append(shingled)
     # Longest first: a text's candidates are the longer texts sharing its sampled shingles; the
     # first (longest) one that is itself an original and passes the exact check is the original.
-    index: dict[int, list[int]] = {}
-    for position, (key, found) in enumerate(sets):
-        sample = [h for h in found if h % SAMPLE == 0]
-        shared: Counter[int] = Counter()
-        for h in sample:
-            postings = index.setdefault(h, [])
-            if len(postings) <= _COMMON:
-                shared.update(postings)
-            postings.append(position)
-        # a copy shares about CONTAINMENT of its sample; half of that is a generous floor
-        floor = max(1, int(0.5 * CONTAINMENT * len(sample)))
-        for other in sorted(p for p, count in shared.items() if count >= floor):
-            other_key, other_set = sets[other]
-            if other_key not in canonical and containment(found, other_set) >= CONTAINMENT:
-                canonical[key] = other_key
+    sets: dict[int, set[int]] = {}
+    for position, others in _candidates(arrays):
+        found = sets.get(position) or sets.setdefault(position, set(arrays[position].tolist()))
+        for other in others:
+            other_set = sets.get(other) or sets.setdefault(other, set(arrays[other].tolist()))
+            if keys[other] not in canonical and containment(found, other_set) >= CONTAINMENT:
+                canonical[keys[position]] = keys[other]
                 break
     # An exact copy may point at an article that the index later found to be a copy itself:
     # every duplicate must name an original, so follow each chain to its end.
     return {key: _root(key, canonical) for key in canonical}
+
+
+def _candidates(arrays: Sequence[np.ndarray]) -> list[tuple[int, list[int]]]:
+    """For each text (by position) the earlier texts sharing enough of its sampled shingles, in order.
+
+    The sample is the shingles whose hash is 0 modulo SAMPLE; a sampled shingle counts for the first
+    `_COMMON` + 1 texts that hold it only (after that it is boilerplate). A copy shares about
+    CONTAINMENT of its sample; half of that is a generous floor.
+    """
+    if not arrays:
+        return []
+    samples = [a[a % np.uint64(SAMPLE) == 0] for a in arrays]
+    lengths = np.array([len(x) for x in samples])
+    if not lengths.sum():
+        return []
+    values = np.concatenate(samples)
+    owner = np.repeat(np.arange(len(samples)), lengths)
+    order = np.lexsort((owner, values))  # by shingle, then by position
+    values, owner = values[order], owner[order]
+    rank = np.arange(len(values)) - np.searchsorted(values, values, side="left")
+    # each holder of a shingle pairs with every earlier holder, while the shingle is not yet common
+    pairs = np.where(rank <= _COMMON, rank, 0)
+    later = np.repeat(np.arange(len(values)), pairs)
+    back = np.arange(int(pairs.sum())) - np.repeat(np.cumsum(pairs) - pairs, pairs) + 1
+    earlier = owner[later - back]
+    later = owner[later]
+    if not len(later):
+        return []
+    found, shared = np.unique(later * len(samples) + earlier, return_counts=True)
+    position, other = np.divmod(found, len(samples))
+    floor = np.maximum(1, (0.5 * CONTAINMENT * lengths).astype(np.int64))
+    keep = shared >= floor[position]
+    out: dict[int, list[int]] = {}
+    for p, o in zip(position[keep].tolist(), other[keep].tolist(), strict=True):
+        out.setdefault(p, []).append(o)
+    return sorted(out.items())
 
 
 def _root(key: str, canonical: dict[str, str]) -> str:
@@ -96,10 +155,17 @@ def _root(key: str, canonical: dict[str, str]) -> str:
 
 def is_near_duplicate_sentence(sentence: str, others: Sequence[str], threshold: float = 0.6) -> bool:
     """True when `sentence` says what one of `others` says (word-set Jaccard)."""
-    words = set(_WORD.findall(sentence.lower()))
+    words = _word_set(sentence)
+    if not words:
+        return False
     for other in others:
-        theirs = set(_WORD.findall(other.lower()))
-        if words and theirs and len(words & theirs) / len(words | theirs) >= threshold:
+        theirs = _word_set(other)
+        if theirs and len(words & theirs) / len(words | theirs) >= threshold:
             return True
     return False
 
+
+@functools.lru_cache(maxsize=65536)
+def _word_set(sentence: str) -> frozenset[str]:
+    # an edition checks each new line against every line it already holds: split each line once
+    return frozenset(_WORD.findall(sentence.lower()))

@@ -14,6 +14,7 @@ Trump"), so one person is one topic.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter
@@ -72,6 +73,11 @@ class _Words:
         while end > start and bare[end - 1] in self.stop:
             end -= 1
         return words[start:end]
+
+
+@functools.lru_cache(maxsize=128)
+def _words_for(lang: str | None) -> _Words:
+    return _Words(lang)
 
 
 def _title_case(text: str, words: _Words) -> bool:
@@ -138,7 +144,7 @@ def _candidates(story: Story) -> tuple[Counter[str], Counter[str], str]:
     """Candidate labels with their weighted counts, single nouns likewise, and the lead sentence."""
     counts: Counter[str] = Counter()
     nouns: Counter[str] = Counter()
-    words = _Words(language_of(story.lead))
+    words = _words_for(language_of(story.lead))
     lead_text = story.lead.paragraphs[0] if story.lead.paragraphs else story.lead.title
     for article in story.articles:
         body = f"{article.standfirst or ''} {article.text}"
@@ -199,12 +205,17 @@ class _Weigher:
 def _full_names(labels: Sequence[str]) -> list[str]:
     """A one-word label that ends or opens a longer label of the same edition becomes that label
     ("Trump" next to "Donald Trump", "AdWords" next to "AdWords API"): one subject, one topic."""
-    longer = [x for x in labels if len(x.split()) > 1]
+    by_end: dict[str, set[str]] = {}  # first and last word -> the longer labels (one pass, not n x n)
+    for x in labels:
+        words = x.split()
+        if len(words) > 1:
+            by_end.setdefault(words[-1], set()).add(x)
+            by_end.setdefault(words[0], set()).add(x)
     out = []
     for label in labels:
         if len(label.split()) == 1:
-            fuller = [x for x in longer if label in (x.split()[-1], x.split()[0])]
-            if len(set(fuller)) == 1:
-                label = fuller[0]
+            fuller = by_end.get(label, set())
+            if len(fuller) == 1:
+                label = next(iter(fuller))
         out.append(label)
     return out

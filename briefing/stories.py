@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -67,7 +66,8 @@ def group_stories(
     originals = sorted((a for a in articles if a.id not in copies), key=_canonical_order)
     texts = [_story_text(a, summaries.get(a.id)) for a in originals]
     vectors = _vectorize(texts, [a.title for a in originals], [a.source for a in originals], params)
-    labels = _cluster(vectors[0], [_hours(a) for a in originals], params)
+    # the outlet is the tag a reader sees ([NYT]): one files folder or one aggregator feed may hold many
+    labels = _cluster(vectors[0], [_hours(a) for a in originals], params, [a.label for a in originals])
     groups: dict[int, list[Article]] = {}
     for article, label in zip(originals, labels, strict=False):
         groups.setdefault(label, []).append(article)
@@ -167,7 +167,7 @@ _HARD = frozenset(
 
 
 def _is_soft(articles: Sequence[Article]) -> bool:
-    words = Counter(w.lower() for a in articles for w in _WORD.findall(f"{a.title} {a.text}"))
-    soft = sum(words[w] for w in _SOFT)
-    hard = sum(words[w] for w in _HARD)
+    words = [w for a in articles for w in _WORD.findall(f"{a.title} {a.text}".lower())]
+    soft = sum(map(_SOFT.__contains__, words))
+    hard = sum(map(_HARD.__contains__, words))
     return soft > 0 and soft >= hard

@@ -6,6 +6,7 @@ tests only read the figures. The full figures for every stock algorithm are in t
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 import pytest
@@ -18,8 +19,10 @@ UCI = DATA / "uci_news_aggregator_stories" / "uci_stories_dev.jsonl"
 AG = DATA / "ag_news_topics" / "ag_news_dev.jsonl"
 BBC = DATA / "bbc_news_summary" / "bbc_dev.jsonl"
 PAIRS = DATA / "bbc_news_summary" / "bbc_dev_duplicate_pairs_silver.jsonl"
-# UCI dev B-cubed F1 of the kNN + Louvain grouping this replaced, measured on the same file (README)
-BEFORE_UCI_F1 = 0.8787
+# UCI dev B-cubed F1 before the outlet term and the 0.14 floor (centroid linkage, floor 0.15), and
+# of the kNN + Louvain grouping before that, measured on the same file (README)
+BEFORE_UCI_F1 = 0.9074
+LOUVAIN_UCI_F1 = 0.8787
 
 
 def test_bcubed_on_a_hand_example() -> None:
@@ -40,10 +43,10 @@ def stories() -> dict[str, dict[str, float]]:
     return evaluate_stories(UCI, baseline=False)
 
 
-def test_mixed_stream_reaches_bcubed_090(mixed: dict[str, float]) -> None:
-    # tests/data holds the whole dev stream (every UCI dev story, all 400 AG dev items)
+def test_mixed_stream_reaches_bcubed_092(mixed: dict[str, float]) -> None:
+    # tests/data holds the whole dev stream (every UCI dev story, all 400 AG dev items): 0.924
     assert mixed["singletons"] == 400
-    assert mixed["f1"] >= 0.915
+    assert mixed["f1"] >= 0.92
 
 
 def test_mixed_stream_glues_at_most_3_percent_of_singletons(mixed: dict[str, float]) -> None:
@@ -51,16 +54,31 @@ def test_mixed_stream_glues_at_most_3_percent_of_singletons(mixed: dict[str, flo
 
 
 def test_uci_stories_do_not_drop(stories: dict[str, dict[str, float]], mixed: dict[str, float]) -> None:
+    assert BEFORE_UCI_F1 > LOUVAIN_UCI_F1
     assert stories["briefing group"]["f1"] >= BEFORE_UCI_F1
     assert mixed["uci_f1"] >= BEFORE_UCI_F1
 
 
-def test_one_edition_of_unrelated_bbc_articles_leaves_most_alone() -> None:
-    edition: dict[str, Any] = evaluate_edition(BBC, limit=250)
-    assert edition["articles"] == 250
-    # before: one story of 146 of 501; now most articles stand alone and no story is a topic dump
+def test_one_edition_of_bbc_articles_has_no_story_larger_than_10() -> None:
+    edition: dict[str, Any] = evaluate_edition(BBC)
+    assert edition["articles"] == 501
+    # before: one story of 146 (Louvain), then 33 (the UK election campaign as one "story"); now 8
+    assert edition["largest"] <= 10
     assert edition["alone"] >= edition["articles"] // 3
-    assert edition["largest"] <= 25
+
+
+def test_one_outlet_does_not_make_a_topic_a_story() -> None:
+    # the same BBC articles as if from two outlets (alternating): a topic both outlets cover is
+    # still not one story (a rule for one-outlet groups only gives 37 here; the outlet term 9)
+    from dataclasses import replace
+
+    from briefing.batch import group_records
+    from briefing.jsonl import read_articles
+
+    records = read_articles(BBC, need_text=True)
+    records = [replace(r, article=replace(r.article, source=f"s{i % 2}", label=f"S{i % 2}")) for i, r in enumerate(records)]
+    sizes = Counter(row["story"] for row in group_records(records))
+    assert max(sizes.values()) <= 12
 
 
 def test_default_summaries_beat_lead_and_the_strongest_stock_algorithms() -> None:

@@ -111,3 +111,31 @@ def test_an_exact_copy_of_a_copy_names_the_original() -> None:
     longer = body + " An update was added on top of the story later in the day by the editors."
     items = [("orig", longer, fingerprint(longer)), ("copy", body, fingerprint(body)), ("copy2", body, fingerprint(body))]
     assert find_copies(items) == {"copy": "orig", "copy2": "orig"}
+
+
+def _pair(similarity: float):  # type: ignore[no-untyped-def]
+    """Two unit vectors with the given cosine."""
+    from scipy.sparse import csr_matrix
+
+    shared, own = similarity**0.5, (1 - similarity) ** 0.5
+    return csr_matrix([[shared, own, 0.0], [shared, 0.0, own]])
+
+
+def test_two_outlets_alike_above_the_floor_make_one_story() -> None:
+    from briefing.clustering import DEFAULT_CLUSTERING, _cluster
+
+    assert DEFAULT_CLUSTERING.min_weight == 0.14
+    assert _cluster(_pair(0.17), [None, None], DEFAULT_CLUSTERING, ["NYT", "WSJ"]) == [0, 0]
+    assert _cluster(_pair(0.13), [None, None], DEFAULT_CLUSTERING, ["NYT", "WSJ"]) == [0, 1]
+
+
+def test_one_outlet_needs_more_evidence_than_two() -> None:
+    # floor x (1 + 0.5 D ln 2) with D = 1 for two articles of one outlet: 0.14 x 1.35 = 0.188
+    from dataclasses import replace
+
+    from briefing.clustering import DEFAULT_CLUSTERING, _cluster
+
+    assert _cluster(_pair(0.17), [None, None], DEFAULT_CLUSTERING, ["BBC", "BBC"]) == [0, 1]
+    assert _cluster(_pair(0.20), [None, None], DEFAULT_CLUSTERING, ["BBC", "BBC"]) == [0, 0]
+    without = replace(DEFAULT_CLUSTERING, one_outlet_growth=0.0)
+    assert _cluster(_pair(0.17), [None, None], without, ["BBC", "BBC"]) == [0, 0]
