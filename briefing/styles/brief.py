@@ -54,7 +54,7 @@ def _sentences(story: Story, summaries: Mapping[str, Summary]) -> str:
     key = summary.key_sentence if summary else None
     if key is None:
         return story.summary[0].text if story.summary else story.lead.title
-    if len(key.split()) < _SHORT:
+    if len(key.split()) < _SHORT and key.rstrip("”’\"')")[-1:] in ".!?":  # two whole sentences, never a run-on
         extra = next((s.text for s in story.summary if s.text != key and s.article_id == story.lead.id), None)
         if extra:
             return f"{key} {extra}"
