@@ -109,10 +109,12 @@ def test_fast_reduction_equals_sumy() -> None:
         assert np.allclose([theirs.get(s, 0.0) for s in sentences], ours, rtol=0, atol=1e-9)
 
 
-def test_parallel_summaries_equal_serial_ones() -> None:
-    from briefing.summarize import summarize_many
+def test_parallel_summaries_equal_serial_ones(monkeypatch: pytest.MonkeyPatch) -> None:
+    from briefing import summarize as summarize_module
 
     articles = [a for p in ("000", "001", "002", "003", "004") for a in seed(p)] * 8
     articles = [replace(a, id=f"{a.id}-{i}") for i, a in enumerate(articles)]
-    assert len(articles) >= 200  # enough to use the process pool
-    assert summarize_many(articles, workers=2) == summarize_many(articles, workers=1)
+    assert not summarize_module._pool_pays(len(articles), 2)  # too few to pay for a pool on its own
+    monkeypatch.setattr(summarize_module, "_POOL_COST_S", 0.0)  # so make it use one (a forkserver)
+    assert summarize_module._pool_pays(len(articles), 2)
+    assert summarize_module.summarize_many(articles, workers=2) == summarize_module.summarize_many(articles, workers=1)
