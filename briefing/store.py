@@ -114,6 +114,9 @@ class Store(EditionStore, SubscriberStore):
             if number in done:
                 continue
             with self.transaction() as db:
+                # another process may have applied it since we looked: decide inside the write lock
+                if db.execute("SELECT 1 FROM migrations WHERE id = ?", (number,)).fetchone():
+                    continue
                 if callable(sql):
                     sql(db)
                 else:

@@ -248,3 +248,32 @@ def test_a_changed_article_is_updated_until_an_edition_uses_it(tmp_path: Path, w
         assert next_edition.edition is None and "nothing new" in next_edition.message
     finally:
         store.close()
+
+
+def test_two_processes_opening_a_new_store_at_once_both_succeed(tmp_path: Path) -> None:
+    """A `briefing status` started while a first `briefing run` creates the store must not fail
+    with 'table ... already exists': each migration is decided inside the write lock."""
+    import threading
+
+    path = tmp_path / "new.sqlite3"
+    errors: list[BaseException] = []
+    start = threading.Barrier(6)
+
+    def open_it() -> None:
+        try:
+            start.wait()
+            Store(path).close()
+        except BaseException as exc:  # noqa: BLE001 - collected for the assertion
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_it) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    store = Store(path)
+    try:
+        assert store.migrate() == []
+    finally:
+        store.close()
