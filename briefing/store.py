@@ -10,7 +10,8 @@ from __future__ import annotations
 import contextlib
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import datetime
@@ -69,12 +70,27 @@ class Store(EditionStore, SubscriberStore):
             self.db.store_path = self.path
             self.db.row_factory = sqlite3.Row
             self.db.execute("PRAGMA foreign_keys = ON")
-            self.db.execute("PRAGMA journal_mode = WAL")
-            self.migrate()
+            self._retry_while_busy(lambda: self.db.execute("PRAGMA journal_mode = WAL"), busy_timeout)
+            self._retry_while_busy(self.migrate, busy_timeout)
         except OSError as exc:
             raise StoreError(f"{self.path}: cannot open the store: {exc.strerror or exc}") from None
         except sqlite3.Error as exc:
             raise store_error(self.path, exc) from None
+
+    @staticmethod
+    def _retry_while_busy(step: Callable[[], object], timeout: float) -> None:
+        """Run a step of opening the store, again while another connection is creating it: SQLite
+        answers "locked" at once, without waiting, to a journal-mode change or a schema read that
+        races another connection's first transaction."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                step()
+                return
+            except StoreBusyError:
+                if time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.05)
 
     def close(self) -> None:
         self.db.close()
