@@ -22,6 +22,7 @@ from briefing import __version__, output
 from briefing import config as config_module
 from briefing.config import Briefing, Config
 from briefing.errors import BriefingError, ConfigError
+from briefing.models import OPEN_DELIVERY_STATUSES
 
 EXIT_DEGRADED = 4
 
@@ -111,11 +112,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     from briefing.store import Store
 
     config = _load(args)
-    store = Store(config.store)
-    try:
+    with Store(config.store) as store:
         report = status(config, store, parse_now(args.now, config.timezone))
-    finally:
-        store.close()
     if args.json:
         print(json.dumps(output.status_json(report), indent=2, ensure_ascii=False))
     else:
@@ -162,11 +160,8 @@ def cmd_editions(args: argparse.Namespace) -> int:
         info = abandon(config, args.id, datetime.now(UTC))
         print(f"Abandoned {info.id}: it stays in the store, marked abandoned; its articles go to the next edition.")
         return 0
-    store = Store(config.store)
-    try:
+    with Store(config.store) as store:
         infos = store.edition_infos(args.briefing)
-    finally:
-        store.close()
     if args.json:
         print(json.dumps([output.jsonable(asdict(i)) for i in infos], indent=2, ensure_ascii=False))
     else:
@@ -196,11 +191,8 @@ def cmd_sources(args: argparse.Namespace) -> int:
         return 0
     from briefing.store import Store
 
-    store = Store(config.store)
-    try:
+    with Store(config.store) as store:
         rows = output.source_rows(config, store)
-    finally:
-        store.close()
     output.print_sources(rows, as_json=args.json)
     return 0
 
@@ -209,11 +201,8 @@ def cmd_deliveries(args: argparse.Namespace) -> int:
     from briefing.store import Store
 
     config = _load(args)
-    store = Store(config.store)
-    try:
-        rows = store.deliveries(None if args.all else ("pending", "sending", "retry", "failed"))
-    finally:
-        store.close()
+    with Store(config.store) as store:
+        rows = store.deliveries(None if args.all else (*OPEN_DELIVERY_STATUSES, "failed"))
     output.print_deliveries(rows, as_json=args.json, everything=args.all)
     return 0
 

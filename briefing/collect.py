@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from briefing.config import Config, Source
-from briefing.errors import BriefingError, StoreError
+from briefing.errors import BriefingError, StoreError, one_line
 from briefing.models import Article, SourceState, Summary
 from briefing.reports import SourceReport, StageTimer
 from briefing.sources import Fetched, backoff, fetch
@@ -88,11 +88,6 @@ def make_fetcher(config: Config) -> Fetcher:
     )
 
 
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text if isinstance(exc, BriefingError) else f"unexpected {type(exc).__name__}: {text}"
-
-
 def _store_fetch(
     config: Config,
     store: Store,
@@ -114,7 +109,7 @@ def _store_fetch(
         status = getattr(exc, "status", None)
         retry_after = getattr(exc, "retry_after", None)
         later = retry_after or now + backoff(failures, config.fetch.backoff_minutes)
-        report.error = _one_line(exc)
+        report.error = one_line(exc)
         report.failures = store.record_source(
             source.name, source.type, ok=False, error=report.error, checked=now, http_status=status,
             next_fetch=later if config.fetch.backoff_minutes or retry_after else None,
@@ -141,7 +136,7 @@ def _store_fetch(
     except Exception as exc:  # noqa: BLE001 - a document we cannot read: the source failed this run
         if not isinstance(exc, BriefingError):
             log.debug("source %s failed", source.name, exc_info=exc)
-        report.error = _one_line(exc)
+        report.error = one_line(exc)
         report.failures = store.record_source(source.name, source.type, ok=False, error=report.error, checked=now)
         log.info("source %s: %s", source.name, report.error)
         return

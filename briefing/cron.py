@@ -132,6 +132,11 @@ def _ordinal(n: int) -> str:
 _NUMBERS = "zero one two three four five six seven eight nine ten eleven twelve".split()
 
 
+def number_word(n: int) -> str:
+    """"four" for 4; digits from 13 on."""
+    return _NUMBERS[n] if 0 <= n < len(_NUMBERS) else str(n)
+
+
 def describe(cron: Cron) -> str:
     """The schedule in words: "daily on weekdays", "every Monday", "hourly", "twice a day"."""
     minute, hour, _, _, _ = cron.fields
@@ -143,7 +148,7 @@ def describe(cron: Cron) -> str:
         base = "hourly" if hour == "*" else f"every {hour[2:]} hours"
     elif len(cron.hours) > 1:
         count = len(cron.hours)
-        base = "twice a day" if count == 2 else f"{_NUMBERS[count] if count < 13 else count} times a day"
+        base = "twice a day" if count == 2 else f"{number_word(count)} times a day"
     else:
         base = "daily"
     if not cron.day_any and cron.weekday_any:

@@ -50,3 +50,12 @@ class DeliveryError(BriefingError):
         super().__init__(message)
         self.permanent = permanent
         self.bounce = bounce  # the server refused the address itself (no such mailbox): suppress it
+
+
+def one_line(exc: BaseException, *, name_unexpected: bool = True) -> str:
+    """An exception as one line for a report; with `name_unexpected`, one that is not a
+    BriefingError says it was unexpected and what it was."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    if not name_unexpected or isinstance(exc, BriefingError):
+        return text
+    return f"unexpected {type(exc).__name__}: {text}"

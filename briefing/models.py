@@ -180,6 +180,10 @@ class EditionInfo:
     deliveries_open: int = 0  # pending, sending or retry
 
 
+OPEN_DELIVERY_STATUSES = ("pending", "sending", "retry")  # still to be made (or made again)
+OPEN_DELIVERY_SQL = "(" + ", ".join(f"'{s}'" for s in OPEN_DELIVERY_STATUSES) + ")"
+
+
 @dataclass(frozen=True)
 class Delivery:
     """One message of one edition to one recipient.

@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 from briefing import subscribers
 from briefing.collect import collect, summarize_new
 from briefing.config import Briefing, Config
-from briefing.errors import BriefingError, StoreError
+from briefing.errors import BriefingError, StoreError, one_line
 from briefing.lock import RunLock
 from briefing.models import Edition, EditionInfo
 from briefing.publish import site
@@ -39,6 +39,7 @@ from briefing.selection import select_articles
 from briefing.status import source_problems
 from briefing.store import Store
 from briefing.styles.common import edition_id
+from briefing.text.language import keep_languages
 
 log = logging.getLogger("briefing")
 
@@ -66,8 +67,7 @@ def compose_edition(
     with timer("publish: load articles"):
         loaded = store.articles_for(config.sources_for(briefing), after, until or slot, briefing.name)
         recent = select_articles(loaded, slot=until or slot, max_age_hours=config.max_age_hours)
-        articles = select_articles(recent, slot=until or slot, max_age_hours=config.max_age_hours,
-                                   languages=briefing.languages)
+        articles = keep_languages(recent, briefing.languages)
     left_out = []
     if len(recent) < len(loaded):
         left_out.append(f"{len(loaded) - len(recent)} older than {config.max_age_hours:g} hours")
@@ -134,8 +134,8 @@ def publish(
         except StoreError:
             raise
         except (BriefingError, ValueError, OSError) as exc:
-            report.failed.append(f"edition {unfinished.id}: {_one_line(exc)} (retried next run)")
-            log.warning("%s: edition %s: %s", briefing.name, unfinished.id, _one_line(exc))
+            report.failed.append(f"edition {unfinished.id}: {one_line(exc, name_unexpected=False)} (retried next run)")
+            log.warning("%s: edition %s: %s", briefing.name, unfinished.id, one_line(exc, name_unexpected=False))
     edition, report.message = compose_edition(config, store, briefing, slot or now, until=now, timer=timer)
     if edition is None:
         return report
@@ -167,10 +167,6 @@ def _publish_edition(
     deliver(config, store, briefing, edition, renderer, now, report)
     if not store.open_deliveries(edition.id):
         store.set_edition_status(edition.id, "done")
-
-
-def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split()) or type(exc).__name__
 
 
 def run(
@@ -223,7 +219,7 @@ def publish_isolated(
         raise  # the store is everyone's: a store fault stops the run (cli.py says what and where)
     except (BriefingError, ValueError, OSError, KeyError) as exc:
         log.debug("%s failed", briefing.name, exc_info=exc)
-        return PublishReport(briefing.name, error=_one_line(exc))
+        return PublishReport(briefing.name, error=one_line(exc, name_unexpected=False))
 
 
 def abandon(config: Config, edition_id: str, now: datetime) -> EditionInfo:

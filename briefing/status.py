@@ -39,10 +39,10 @@ class Status:
 
 def status(config: Config, store: Store, now: datetime) -> Status:
     """Each briefing's next slot, last edition, open deliveries and unfinished editions; failing sources."""
-    open_deliveries = store.deliveries(("pending", "sending", "retry"))
     briefings = []
     for b in config.briefings:
         last = store.last_edition(b.name)
+        infos = store.edition_infos(b.name)
         briefings.append(
             BriefingStatus(
                 name=b.name,
@@ -51,8 +51,8 @@ def status(config: Config, store: Store, now: datetime) -> Status:
                 next_slot=scheduler.next_slot(b, now),
                 last_edition=last.id if last else None,
                 last_slot=last.slot if last else None,
-                pending_deliveries=sum(1 for d in open_deliveries if d.briefing == b.name),
-                unfinished_editions=tuple(e.id for e in store.edition_infos(b.name) if e.status == "composed"),
+                pending_deliveries=sum(e.deliveries_open for e in infos),
+                unfinished_editions=tuple(e.id for e in infos if e.status == "composed"),
             )
         )
     configured = {s.name for s in config.sources}

@@ -92,6 +92,12 @@ class Store(EditionStore, SubscriberStore):
                     raise
                 time.sleep(0.05)
 
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def close(self) -> None:
         self.db.close()
 

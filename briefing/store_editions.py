@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from briefing.errors import StoreError
-from briefing.models import Delivery, Edition, EditionInfo
+from briefing.models import OPEN_DELIVERY_SQL, Delivery, Edition, EditionInfo
 from briefing.store_rows import (
     DELIVERY_COLUMNS,
     EDITION_COLUMNS,
@@ -84,8 +84,8 @@ class EditionStore:
             )
             db.execute("DELETE FROM edition_articles WHERE edition_id = ?", (edition_id,))
             db.execute(
-                """UPDATE deliveries SET status = 'failed', last_error = 'edition abandoned', updated = ?
-                   WHERE edition_id = ? AND status IN ('pending', 'sending', 'retry')""",
+                f"""UPDATE deliveries SET status = 'failed', last_error = 'edition abandoned', updated = ?
+                   WHERE edition_id = ? AND status IN {OPEN_DELIVERY_SQL}""",
                 (ts(when), edition_id),
             )
         return info
@@ -127,7 +127,7 @@ class EditionStore:
         a retry); with `due`, only those whose next attempt has come."""
         rows = self.db.execute(
             f"""SELECT {DELIVERY_COLUMNS} FROM deliveries d JOIN editions e ON e.id = d.edition_id
-                WHERE d.edition_id = ? AND d.status IN ('pending', 'sending', 'retry')
+                WHERE d.edition_id = ? AND d.status IN {OPEN_DELIVERY_SQL}
                 AND (? IS NULL OR d.next_attempt IS NULL OR d.next_attempt <= ?) ORDER BY d.recipient""",
             (edition_id, ts(due), ts(due)),
         )

@@ -8,7 +8,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
-from briefing.models import Article, Delivery, Edition, EditionInfo, EditionItem, SourceState
+from briefing.models import OPEN_DELIVERY_SQL, Article, Delivery, Edition, EditionInfo, EditionItem, SourceState
 
 
 def ts(value: datetime | None) -> str | None:
@@ -27,9 +27,9 @@ def parse_time(value: str | None) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-EDITION_COLUMNS = """e.id, e.briefing, e.slot, e.created, e.status, e.title,
+EDITION_COLUMNS = f"""e.id, e.briefing, e.slot, e.created, e.status, e.title,
     (SELECT count(*) FROM deliveries d WHERE d.edition_id = e.id
-     AND d.status IN ('pending', 'sending', 'retry')) AS open"""
+     AND d.status IN {OPEN_DELIVERY_SQL}) AS open"""
 DELIVERY_COLUMNS = """d.edition_id, e.briefing, d.recipient, d.status, d.attempts, d.message_id, d.last_error,
     d.updated, d.next_attempt"""
 

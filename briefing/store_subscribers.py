@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 
-from briefing.models import Subscriber
+from briefing.models import OPEN_DELIVERY_SQL, Subscriber
 from briefing.store_rows import parse_time, parse_utc, ts
 
 
@@ -200,8 +200,8 @@ class SubscriberStore:
 
 def _cancel_deliveries(db: sqlite3.Connection, briefing: str, address: str, stamp: str | None) -> None:
     db.execute(
-        """UPDATE deliveries SET status = 'cancelled', last_error = 'unsubscribed', updated = ?, next_attempt = NULL
-           WHERE recipient = ? COLLATE NOCASE AND status IN ('pending', 'sending', 'retry')
+        f"""UPDATE deliveries SET status = 'cancelled', last_error = 'unsubscribed', updated = ?, next_attempt = NULL
+           WHERE recipient = ? COLLATE NOCASE AND status IN {OPEN_DELIVERY_SQL}
            AND edition_id IN (SELECT id FROM editions WHERE briefing = ?)""",
         (stamp, address, briefing),
     )

@@ -71,7 +71,7 @@ def deliver(
         return
     smtp = config.email.smtp
     settings = (
-        SmtpSettings(smtp.host, smtp.port, smtp.security, smtp.username, smtp.password(), smtp.timeout) if smtp else None
+        SmtpSettings.of(smtp) if smtp else None
     )
     base_links = replace(links_for(config, briefing, edition), signup_url=None)
     key = subscribers.secret(required=False)

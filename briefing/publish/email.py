@@ -15,9 +15,13 @@ from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, parseaddr
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from briefing.errors import DeliveryError
 from briefing.publish.files import write_atomic
+
+if TYPE_CHECKING:
+    from briefing.config import Smtp
 from briefing.safe import safe_title
 
 
@@ -99,6 +103,11 @@ class SmtpSettings:
     username: str | None
     password: str | None
     timeout: float
+
+    @classmethod
+    def of(cls, smtp: Smtp) -> SmtpSettings:
+        """The settings of config.yaml's `email.smtp`, the password read from its environment variable."""
+        return cls(smtp.host, smtp.port, smtp.security, smtp.username, smtp.password(), smtp.timeout)
 
 
 _NO_SUCH_MAILBOX = (550, 551, 553)  # RFC 5321 answers to RCPT that mean the address itself is bad

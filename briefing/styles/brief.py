@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
+from briefing.cron import number_word
 from briefing.models import Edition, EditionItem, Story, Summary
-from briefing.styles.common import also_in, describe_schedule, edition_id, has_headline, long_date, number_word
+from briefing.styles.common import also_in, describe_schedule, edition_id, has_headline, long_date
 
 _SHORT = 18  # a key sentence shorter than this many words gets the story's next sentence too
 _LOWER_FIRST = frozenset("a an the more this these those another some".split())

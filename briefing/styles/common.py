@@ -8,12 +8,6 @@ from datetime import datetime
 from briefing.cron import DAYS, MONTHS, describe, parse_cron
 from briefing.models import Article, EditionItem, Story, Summary
 
-_NUMBERS = "zero one two three four five six seven eight nine ten eleven twelve".split()
-
-
-def number_word(n: int) -> str:
-    return _NUMBERS[n] if 0 <= n < len(_NUMBERS) else str(n)
-
 
 def describe_schedule(schedule: str) -> str:
     """A cron expression in words: "daily on weekdays", "every Monday", "hourly"."""

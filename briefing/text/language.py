@@ -50,24 +50,37 @@ def _identifier() -> Any:
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
+def classify(text: str) -> tuple[str | None, float, int]:
+    """The most likely language of the text, its probability and how many letters it was told from."""
+    sample = text[:_SAMPLE_CHARS]
+    letters = len(_LETTERS.findall(sample))
+    if letters < 12:
+        return None, 0.0, letters
+    code, confidence = _identifier().classify(sample)
+    return str(code), float(confidence), letters
+
+
 def detect(text: str) -> str | None:
     """The ISO 639-1 code of the text's language, or None when it cannot be told."""
-    sample = text[:_SAMPLE_CHARS]
-    if len(_LETTERS.findall(sample)) < 12:
-        return None
-    code, confidence = _identifier().classify(sample)
-    return str(code) if float(confidence) >= MIN_CONFIDENCE else None
+    code, confidence, _ = classify(text)
+    return code if confidence >= MIN_CONFIDENCE else None
 
 
 @functools.lru_cache(maxsize=65536)
-def _detect_cached(title: str, fingerprint: str, opening: str) -> str | None:
-    return detect(f"{title}. {opening}")
+def _classify_cached(title: str, fingerprint: str, opening: str) -> tuple[str | None, float, int]:
+    return classify(f"{title}. {opening}")
+
+
+def _classification(article: Article) -> tuple[str | None, float, int]:
+    """Headline and opening paragraphs, classified once per text."""
+    opening = " ".join(article.paragraphs[:4])[:_SAMPLE_CHARS]
+    return _classify_cached(article.title, article.fingerprint, opening)
 
 
 def language_of(article: Article) -> str | None:
-    """The article's language (headline and opening paragraphs), computed once per text."""
-    opening = " ".join(article.paragraphs[:4])[:_SAMPLE_CHARS]
-    return _detect_cached(article.title, article.fingerprint, opening)
+    """The article's language, or None when it cannot be told."""
+    code, confidence, _ = _classification(article)
+    return code if confidence >= MIN_CONFIDENCE else None
 
 
 def keep_languages(articles: Iterable[Article], languages: Iterable[str] | None) -> list[Article]:
@@ -94,11 +107,8 @@ FILTER_CONFIDENCE = 0.3
 
 
 def _guess(article: Article) -> str | None:
-    sample = f"{article.title}. {' '.join(article.paragraphs[:4])}"[:_SAMPLE_CHARS]
-    if len(_LETTERS.findall(sample)) < 20:
-        return None
-    code, confidence = _identifier().classify(sample)
-    return str(code) if float(confidence) >= FILTER_CONFIDENCE else None
+    code, confidence, letters = _classification(article)
+    return code if letters >= 20 and confidence >= FILTER_CONFIDENCE else None
 
 
 @functools.lru_cache(maxsize=128)
@@ -149,9 +159,3 @@ def _calendar_names(code: str, *, abbreviated: bool) -> set[str]:
                 for name in table.get(context, {}).get(width, {}).values():
                     names.add(str(name).lower().rstrip("."))
     return names
-
-
-def is_date_word(word: str, lang: str | None = None) -> bool:
-    """A weekday, month or relative day word of the given language or any common one."""
-    bare = word.lower().strip(".,;:!?\"'“”‘’()")
-    return bare in all_date_words() or bare in date_words(lang)

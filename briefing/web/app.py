@@ -212,11 +212,8 @@ class Service:
         )
 
     def with_store(self, work: Callable[[Store], Any]) -> Any:
-        store = Store(self.config.store)
-        try:
+        with Store(self.config.store) as store:
             return work(store)
-        finally:
-            store.close()
 
     async def form(self, request: Request) -> dict[str, list[str]]:
         """The urlencoded body of a POST (multipart is not accepted: nothing here uploads files)."""

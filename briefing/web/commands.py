@@ -88,13 +88,10 @@ def _subscribers(args: argparse.Namespace) -> int:
     config = config_module.load(args.config)
     names = _briefings(config, args.briefing)
     now = datetime.now(UTC)
-    store = Store(config.store)
-    try:
+    with Store(config.store) as store:
         for b in config.briefings:  # config.yaml's recipients, as the next edition would see them
             subscribers.recipients(config, store, b, now)
         return _ACTIONS[args.action](args, config, store, names, now)
-    finally:
-        store.close()
 
 
 def _list(args: argparse.Namespace, config: Config, store: Store, names: list[str], now: datetime) -> int:

@@ -50,7 +50,7 @@ def deliver_confirmation(config: Config, msg: EmailMessage, now: datetime) -> Pa
     """Send the message by SMTP, or write it to `<outbox>/confirmations/`; the path where written."""
     smtp = config.email.smtp
     if smtp is not None:
-        send_smtp(SmtpSettings(smtp.host, smtp.port, smtp.security, smtp.username, smtp.password(), smtp.timeout), msg)
+        send_smtp(SmtpSettings.of(smtp), msg)
         return None
     safe = re.sub(r"[^A-Za-z0-9@._+-]", "_", str(msg["To"]))
     digest = hashlib.sha1(str(msg["Message-ID"]).encode()).hexdigest()[:8]
