@@ -189,14 +189,22 @@ class Store(EditionStore, SubscriberStore):
         edition has used them yet; return those updated. An article an edition already used keeps
         the version that was published: a correction is not news again (see README, "Collecting")."""
         updated: list[Article] = []
+        candidates = list(articles)
         with self.transaction() as db:
-            for a in articles:
+            stored: dict[str, str] = {}
+            for start in range(0, len(candidates), 500):  # by primary key, a chunk at a time
+                chunk = [a.id for a in candidates[start: start + 500]]
+                marks = ",".join("?" for _ in chunk)
+                stored.update(db.execute(f"SELECT id, fingerprint FROM articles WHERE id IN ({marks})", chunk).fetchall())
+            for a in candidates:
+                if stored.get(a.id, a.fingerprint) == a.fingerprint:
+                    continue  # unknown here, or unchanged: the usual case, settled without another query
                 row = db.execute(
-                    """SELECT fingerprint, first_seen FROM articles WHERE id = ? AND hidden = 0
+                    """SELECT first_seen FROM articles WHERE id = ? AND hidden = 0
                        AND id NOT IN (SELECT article_id FROM edition_articles)""",
                     (a.id,),
                 ).fetchone()
-                if row is None or row["fingerprint"] == a.fingerprint:
+                if row is None:
                     continue
                 if db.execute(
                     "SELECT 1 FROM articles WHERE source = ? AND fingerprint = ? AND id != ?", (a.source, a.fingerprint, a.id)
