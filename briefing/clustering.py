@@ -34,20 +34,20 @@ AG time draws: F1 0.924-0.925, glued 0-2%). Not solved: wire briefs cut from one
 The merge loop keeps every cluster's centroid and outlet counts as sparse rows in one pool and
 scores a merged cluster against all its neighbours with array operations: on the 10,000 bench items
 the neighbour search and merges take 2.7 s, where the dict-and-set loop took 4.1 s with this rule
-and 7.2 s without it (its giant one-outlet clusters were rescored at every merge). The tokenizer takes its stop words as a parameter (`stop`), so a per-language set
-plugs in.
+and 7.2 s without it (its giant one-outlet clusters were rescored at every merge). Every text is tokenized by the rules of its own language (its stop words and English's, its Snowball
+stemmer): a Portuguese feed's "de", "que" and "uma" are not evidence that two items tell one event.
 """
 
 from __future__ import annotations
 
-import functools
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+from briefing.text.terms import tokens as _tokens
 
 
 @dataclass(frozen=True)
@@ -70,55 +70,10 @@ class Clustering:
 DEFAULT_CLUSTERING = Clustering()
 if TYPE_CHECKING:
     from scipy.sparse import csr_matrix
-# scikit-learn, scipy and sumy's stemmer load on first use: a run with nothing new never needs
-# them, and they cost most of a second to import.
-_STEMMER: Any = None
-_STEMS: dict[str, str] = {}
-
-
-def _stem(word: str) -> str:
-    global _STEMMER
-    found = _STEMS.get(word)
-    if found is None:
-        if _STEMMER is None:
-            from sumy.nlp.stemmers import Stemmer
-
-            _STEMMER = Stemmer("english")
-        found = _STEMS[word] = str(_STEMMER(word))
-    return found
-
-
-@functools.lru_cache(maxsize=1)
-def _stop() -> frozenset[str]:
-    from sumy.utils import get_stop_words
-
-    return frozenset(get_stop_words("english"))
-
-
-_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?|\d+[\w.]*")
 # the source factor's power: 0.5 scored best on the mixed dev stream (B3-F1 0.928 against 0.924
 # at 1.0, 2.0% glued either way) and keeps the seeds' Kerry visit whole
 DAMP = 0.5
 _CHUNK = 512  # rows of the similarity matrix computed at once
-
-
-def _tokens(text: str, stop: frozenset[str] | None = None) -> list[str]:
-    """Stemmed words of a text without stop words (`stop` defaults to English; pass another language's set)."""
-    stop = _stop() if stop is None else stop
-    table = _token_table(stop)  # word -> its stem, or "" for a stop word: one look-up a word
-    out = []
-    for word in _WORD.findall(text.lower()):
-        found = table.get(word)
-        if found is None:
-            found = table[word] = "" if len(word) < 2 or word in stop else _stem(word)
-        if found:
-            out.append(found)
-    return out
-
-
-@functools.lru_cache(maxsize=8)
-def _token_table(stop: frozenset[str]) -> dict[str, str]:
-    return {}
 
 
 def _vectorize(
@@ -126,9 +81,9 @@ def _vectorize(
     titles: Sequence[str],
     sources: Sequence[str],
     params: Clustering,
-    stop: frozenset[str] | None = None,
+    languages: Sequence[str | None] | None = None,
 ) -> tuple[csr_matrix, csr_matrix]:
-    """(unit vectors for clustering, word-only unit vectors).
+    """(unit vectors for clustering, word-only unit vectors); `languages` is each text's language.
 
     Words are weighted by sublinear tf x idf and, where a source has `min_source_size` articles or
     more, by log(1 + n_s / df_s) / log(1 + n_s): a word that most of one source's articles use (a
@@ -139,9 +94,10 @@ def _vectorize(
     from sklearn.preprocessing import normalize
 
     n = len(texts)
-    words = CountVectorizer(tokenizer=lambda t: _tokens(t, stop), lowercase=False, token_pattern=None)
+    langs = languages if languages is not None else [None] * n
+    words = CountVectorizer(analyzer=lambda tokens: tokens)
     try:
-        counts = words.fit_transform(texts).tocsr().astype(np.float64)
+        counts = words.fit_transform([_tokens(t, lang) for t, lang in zip(texts, langs, strict=True)]).tocsr().astype(np.float64)
     except ValueError:  # no usable words at all
         empty = csr_matrix((n, 1))
         return empty, empty
@@ -191,11 +147,12 @@ def cluster(
     hours: Sequence[float | None],
     params: Clustering = DEFAULT_CLUSTERING,
     sources: Sequence[str] | None = None,
-    stop: frozenset[str] | None = None,
+    languages: Sequence[str | None] | None = None,
 ) -> list[int]:
-    """A story number for each item (numbered by first appearance); `sources` name each item's outlet."""
+    """A story number for each item (numbered by first appearance); `sources` name each item's outlet,
+    `languages` each item's language (ISO 639-1, None for English or unknown)."""
     sources = sources if sources is not None else [""] * len(texts)
-    return _cluster(_vectorize(texts, titles, sources, params, stop)[0], hours, params, sources)
+    return _cluster(_vectorize(texts, titles, sources, params, languages)[0], hours, params, sources)
 
 
 def _neighbours(matrix: csr_matrix, times: np.ndarray, params: Clustering) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -150,12 +150,19 @@ def _store_fetch(
     )
 
 
+# A summary is cached under its algorithm's name and version: when the default's choices change
+# (2: the lead prior and `central`, briefing/summarize.py), articles stored before are summarized
+# afresh instead of keeping the old choices. Here rather than in summarize.py, which imports sumy.
+_CACHE_KEYS = {"ensemble": "ensemble/2"}
+
+
 def summarize_new(config: Config, store: Store, articles: Sequence[Article]) -> dict[str, Summary]:
     """Summaries of these articles, computed once per text and cached in the store."""
     if not articles:
         return {}  # (and sumy, which imports all of nltk, is not loaded for nothing)
     algorithm, count = config.summarizer.algorithm, config.summarizer.sentences
-    cached = store.get_summaries(articles, algorithm, count)
+    cache_key = _CACHE_KEYS.get(algorithm, algorithm)
+    cached = store.get_summaries(articles, cache_key, count)
     todo = [a for a in articles if a.id not in cached]
     if not todo:
         return cached  # all cached, as when a rerun composes what a dead run collected: no sumy
@@ -163,5 +170,5 @@ def summarize_new(config: Config, store: Store, articles: Sequence[Article]) -> 
 
     fresh = list(zip(todo, summarize_many(todo, algorithm, count, config.summarizer.workers), strict=True))
     if fresh:
-        store.put_summaries(fresh, algorithm, count)
+        store.put_summaries(fresh, cache_key, count)
     return {**cached, **{s.article_id: s for _, s in fresh}}

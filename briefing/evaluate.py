@@ -3,6 +3,8 @@
 The data folder is laid out like the project's evaluation data (nothing of it ships in the package):
 
     DATA_DIR/bbc_news_summary/*.jsonl              articles with reference_summary_sentences
+    DATA_DIR/*/*.jsonl                             any other set whose lines carry a reference summary
+                                                   (a CNN/DailyMail-style news sample, say): measured alike
     DATA_DIR/bbc_news_summary/*pairs*.jsonl        silver duplicate pairs (id_a, id_b, silver_label)
     DATA_DIR/uci_news_aggregator_stories/*.jsonl   headlines with gold story ids
     DATA_DIR/ag_news_topics/*.jsonl                short feed items (title + description), no stories
@@ -47,6 +49,9 @@ class Results:
     summaries: dict[str, dict[str, float]] = field(default_factory=dict)  # system -> metric -> value
     summary_set: str = ""
     summary_count: int = 0
+    # every summary set found, BBC's first (its figures are also `summaries` above): path -> system -> metric
+    summary_sets: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
+    summary_counts: dict[str, int] = field(default_factory=dict)
     stories: dict[str, dict[str, float]] = field(default_factory=dict)
     story_set: str = ""
     story_count: int = 0
@@ -65,6 +70,18 @@ class Results:
 def _find(folder: Path, pattern: str, *, pairs: bool) -> Path | None:
     found = sorted(p for p in folder.glob(pattern) if ("pairs" in p.name) == pairs)
     return found[0] if found else None
+
+
+def _summary_sets(data_dir: Path) -> list[Path]:
+    """Every JSON Lines file one folder down whose first line carries a reference summary, BBC's first."""
+    found = []
+    for path in sorted(data_dir.glob("*/*.jsonl")):
+        if "pairs" in path.name:
+            continue
+        first = next(read_lines(path), None)
+        if first and (first[1].get("reference_summary_sentences") or first[1].get("reference_summary")):
+            found.append(path)
+    return sorted(found, key=lambda p: (p.parent.name != "bbc_news_summary", str(p)))
 
 
 def bcubed(predicted: Sequence[Any], gold: Sequence[Any]) -> tuple[float, float, float]:
@@ -168,9 +185,9 @@ def _average_link(titles: Sequence[str], threshold: float = 0.9) -> list[int]:
     from sklearn.cluster import AgglomerativeClustering
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    from briefing.clustering import _tokens
+    from briefing.text.terms import tokens
 
-    vectors = TfidfVectorizer(tokenizer=_tokens, lowercase=False, token_pattern=None, sublinear_tf=True).fit_transform(titles)
+    vectors = TfidfVectorizer(tokenizer=tokens, lowercase=False, token_pattern=None, sublinear_tf=True).fit_transform(titles)
     model = AgglomerativeClustering(n_clusters=None, metric="cosine", linkage="average", distance_threshold=threshold)
     return [int(x) for x in model.fit_predict(vectors.toarray())]
 
@@ -257,12 +274,20 @@ def evaluate(data_dir: Path, *, limit: int | None = None, baselines: bool = True
     bbc = _find(data_dir / "bbc_news_summary", "*.jsonl", pairs=False)
     pairs = _find(data_dir / "bbc_news_summary", "*.jsonl", pairs=True)
     uci = _find(data_dir / "uci_news_aggregator_stories", "*.jsonl", pairs=False)
-    if not (bbc or uci):
-        raise BriefingError(f"{data_dir}: found neither bbc_news_summary/*.jsonl nor uci_news_aggregator_stories/*.jsonl")
-    if bbc:
-        started = time.perf_counter()
-        results.summaries = evaluate_summaries(bbc, systems=STOCK if baselines else (), limit=limit)
-        results.summary_set, results.summary_count = str(bbc), min(limit or 10**9, sum(1 for _ in read_lines(bbc)))
+    summary_sets = _summary_sets(data_dir)
+    if not (summary_sets or uci):
+        raise BriefingError(
+            f"{data_dir}: found no summary set (*/*.jsonl with reference_summary) and no uci_news_aggregator_stories/*.jsonl"
+        )
+    started = time.perf_counter()
+    for path in summary_sets:
+        measured = evaluate_summaries(path, systems=STOCK if baselines else (), limit=limit)
+        results.summary_sets[str(path)] = measured
+        results.summary_counts[str(path)] = min(limit or 10**9, sum(1 for _ in read_lines(path)))
+    if summary_sets:
+        results.summary_set = str(summary_sets[0])
+        results.summaries = results.summary_sets[results.summary_set]
+        results.summary_count = results.summary_counts[results.summary_set]
         results.seconds["summaries"] = time.perf_counter() - started
     if uci:
         started = time.perf_counter()
@@ -290,10 +315,10 @@ def evaluate(data_dir: Path, *, limit: int | None = None, baselines: bool = True
 
 def format_table(results: Results) -> str:
     lines = []
-    if results.summaries:
-        lines.append(f"Summaries: {results.summary_set} ({results.summary_count} articles, k = reference sentences)")
+    for summary_set, systems in results.summary_sets.items():
+        lines.append(f"Summaries: {summary_set} ({results.summary_counts[summary_set]} articles, k = reference sentences)")
         lines.append(f"  {'system':28s} {'ROUGE-1':>8s} {'ROUGE-2':>8s} {'ROUGE-L':>8s}")
-        for name, m in results.summaries.items():
+        for name, m in systems.items():
             lines.append(f"  {name:28s} {m['rouge1']:8.4f} {m['rouge2']:8.4f} {m['rougeL']:8.4f}")
             if "key_leans_back" in m:
                 lines.append(

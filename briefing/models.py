@@ -64,6 +64,9 @@ class Summary:
     article_id: str
     sentences: tuple[ScoredSentence, ...]
     key_sentence: str | None  # the best sentence, or None where no sentence stands alone
+    # where the lead prior chose `sentences`, the ones that best stand for the whole article without
+    # it (what grouping compares: an opening sets a scene, the centre names the event); () when the same
+    central: tuple[str, ...] = ()
 
     @property
     def texts(self) -> list[str]:

@@ -253,7 +253,10 @@ class Store(EditionStore, SubscriberStore):
             if row:
                 data = json.loads(row["data"])
                 out[a.id] = Summary(
-                    a.id, tuple(ScoredSentence(**s) for s in data["sentences"]), data["key_sentence"]
+                    a.id,
+                    tuple(ScoredSentence(**s) for s in data["sentences"]),
+                    data["key_sentence"],
+                    tuple(data.get("central", ())),
                 )
         return out
 
@@ -263,6 +266,7 @@ class Store(EditionStore, SubscriberStore):
                 data = {
                     "sentences": [asdict(s) for s in summary.sentences],
                     "key_sentence": summary.key_sentence,
+                    "central": list(summary.central),
                 }
                 db.execute(
                     "INSERT OR REPLACE INTO summaries (fingerprint, algorithm, sentences, data) VALUES (?, ?, ?, ?)",

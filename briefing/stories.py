@@ -17,13 +17,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from briefing.clustering import _WORD, _cluster, _vectorize
 from briefing.clustering import DEFAULT_CLUSTERING as DEFAULT_CLUSTERING
 from briefing.clustering import Clustering as Clustering
+from briefing.clustering import _cluster, _vectorize
 from briefing.clustering import cluster as cluster
 from briefing.dedupe import find_duplicates, is_near_duplicate_sentence
 from briefing.labels import label_topics
 from briefing.models import Article, Attributed, Story, Summary
+from briefing.text.language import language_of
+from briefing.text.terms import WORD as _WORD
 
 if TYPE_CHECKING:
     from scipy.sparse import csr_matrix
@@ -41,7 +43,10 @@ def _hours(article: Article) -> float | None:
 
 def _story_text(article: Article, summary: Summary | None) -> str:
     parts = [article.title, article.title, article.standfirst or ""]
-    parts.extend(summary.texts if summary and summary.sentences else article.paragraphs[:3])
+    if summary and summary.sentences:
+        parts.extend(summary.central or summary.texts)
+    else:
+        parts.extend(article.paragraphs[:3])
     return " ".join(parts)
 
 
@@ -65,7 +70,9 @@ def group_stories(
     # articles themselves (time, then headline), never on how the caller happened to list them.
     originals = sorted((a for a in articles if a.id not in copies), key=_canonical_order)
     texts = [_story_text(a, summaries.get(a.id)) for a in originals]
-    vectors = _vectorize(texts, [a.title for a in originals], [a.source for a in originals], params)
+    # each text by its own language's stop words and stemmer (one detection an article, cached)
+    languages = [language_of(a) for a in originals]
+    vectors = _vectorize(texts, [a.title for a in originals], [a.source for a in originals], params, languages)
     # the outlet is the tag a reader sees ([NYT]): one files folder or one aggregator feed may hold many
     labels = _cluster(vectors[0], [_hours(a) for a in originals], params, [a.label for a in originals])
     groups: dict[int, list[Article]] = {}

@@ -139,3 +139,46 @@ def test_one_outlet_needs_more_evidence_than_two() -> None:
     assert _cluster(_pair(0.20), [None, None], DEFAULT_CLUSTERING, ["BBC", "BBC"]) == [0, 0]
     without = replace(DEFAULT_CLUSTERING, one_outlet_growth=0.0)
     assert _cluster(_pair(0.17), [None, None], without, ["BBC", "BBC"]) == [0, 0]
+
+
+@pytest.mark.parametrize(
+    ("lang", "first", "second"),
+    [
+        # real shapes of Jornal de Notícias and heise headlines: nothing in common but the language's
+        # articles, prepositions and auxiliaries
+        ("pt", "A mãe de um utente é a nova presidente da associação de pais do Porto",
+         "O pai de um jogador é o novo treinador da equipa de futebol do Braga"),
+        ("de", "Die Polizei hat in der Nacht zu Sonntag einen Mann in Berlin festgenommen, der mit dem Auto",
+         "Die Regierung hat in der Nacht zu Montag einen Plan für die Bahn vorgestellt, der mit dem Geld"),
+    ],
+)
+def test_another_languages_stop_words_are_not_evidence_of_one_event(lang: str, first: str, second: str) -> None:
+    from briefing.clustering import cluster
+    from briefing.text.terms import tokens as _tokens
+
+    assert cluster([first, second], [first, second], [None, None], languages=[lang, lang]) == [0, 1]
+    assert not {"de", "um", "da", "do", "der", "die", "dem", "mit", "hat"} & set(_tokens(first, lang) + _tokens(second, lang))
+
+
+def test_a_portuguese_feed_groups_by_its_own_words() -> None:
+    """Jornal de Notícias (tests/data, 40 items of one January 2018 day): its unrelated items are less
+    alike by Portuguese stop words and stems than by English ones, and no story passes two items."""
+    from collections import Counter
+
+    from briefing.clustering import DEFAULT_CLUSTERING, _cluster, _vectorize
+    from briefing.text.language import language_of
+
+    from .test_realfeeds import articles_of
+
+    items = articles_of("encoding.rss")
+    texts = [" ".join([a.title, a.title, *a.paragraphs[:3]]) for a in items]
+    langs = [language_of(a) for a in items]
+    assert Counter(langs).most_common(1)[0] == ("pt", len(items))
+
+    def mean_similarity(languages: list) -> float:
+        m = _vectorize(texts, [a.title for a in items], [a.source for a in items], DEFAULT_CLUSTERING, languages)[0]
+        return float(((m @ m.T).sum() - m.shape[0]) / (m.shape[0] * (m.shape[0] - 1)))
+
+    assert mean_similarity(langs) < 0.8 * mean_similarity([None] * len(items))
+    m = _vectorize(texts, [a.title for a in items], [a.source for a in items], DEFAULT_CLUSTERING, langs)[0]
+    assert max(Counter(_cluster(m, [None] * len(items), DEFAULT_CLUSTERING, [a.label for a in items])).values()) <= 2

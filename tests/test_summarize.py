@@ -6,6 +6,7 @@ import pytest
 
 from briefing.models import Article
 from briefing.summarize import ALGORITHMS, stands_alone, summarize
+from briefing.text.sentences import split_sentences
 
 from .test_pages import seed
 
@@ -72,16 +73,37 @@ def test_headline_only_item_has_no_summary() -> None:
 def test_default_ensemble_picks_exact_sentences() -> None:
     article = seed("000")[0]  # "White House Doesn’t Rule Out Iraq Partition"
     summary = summarize(article, count=2)
-    assert [s.position for s in summary.sentences] == [3, 6]
-    assert summary.texts[0].startswith("“The most direct way for — in the view of this Administration")
-    assert summary.texts[1].endswith("incorporated into their governing agenda,” Earnest added.")
-    # the key sentence is the best one that stands alone: not a quotation without its speaker
-    assert summary.key_sentence == (
-        "With fighters from the militant group Islamic State of Iraq and Greater Syria (ISIS) seizing more"
-        " territory, White House press secretary Josh Earnest said it’s up to the Iraqi people to decide how"
-        " their maps should be drawn, adding that the Obama Administration believes the best course would be"
-        " for Iraq’s political leaders to come together to find a political solution."
-    )
+    # two sentences of a 30-sentence article are a brief: the inverted pyramid's lede and nut graf
+    assert [s.position for s in summary.sentences] == [0, 1]
+    assert summary.texts[0].startswith("The White House declined to rule out an eventual breakup of Iraq on Monday")
+    assert summary.texts[1].startswith("With fighters from the militant group Islamic State of Iraq and Greater Syria")
+    # what stands for the whole article without the lead prior (what grouping compares): the quotes
+    assert summary.central[0].startswith("“The most direct way for — in the view of this Administration")
+    assert summary.central[1].endswith("incorporated into their governing agenda,” Earnest added.")
+    # the key sentence is the best one that stands alone
+    assert summary.key_sentence == summary.texts[0]
+
+
+def test_a_digest_keeps_to_the_centre_of_the_article() -> None:
+    """Half of an article's sentences are a digest, not a brief: the lead prior does not count (BBC dev)."""
+    article = seed("000")[0]
+    n = len([s for p in article.paragraphs for s in split_sentences(p)])
+    summary = summarize(article, count=n // 2)
+    assert summary.central == ()
+    assert 3 in [s.position for s in summary.sentences] and 6 in [s.position for s in summary.sentences]
+
+
+@pytest.mark.parametrize(
+    "hook",
+    [
+        "You’ll be hearing a lot in the coming days about John Kerry’s visit to Baghdad Monday.",
+        "If you’ve been following the news lately, there are certain things you doubtless know.",
+        "To the contrary: Hours after Kerry left Cairo, an Egyptian court convicted three journalists.",
+        "In fact, the ministry had approved the plan a week before the vote in parliament.",
+    ],
+)
+def test_a_hook_or_a_sentence_leaning_back_is_not_a_key_sentence(hook: str) -> None:
+    assert not stands_alone(hook)
 
 
 def test_key_sentence_never_starts_with_an_unmet_pronoun() -> None:

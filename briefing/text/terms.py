@@ -1,0 +1,82 @@
+"""The terms of a text by the rules of its language: words, lower-cased, stop words out, stemmed.
+
+Grouping (briefing/clustering.py) compares texts by these terms. Each language keeps its own stop
+words and English's (feeds of every language quote English names and phrases) and its own Snowball
+stemmer where sumy has one; another language's words keep their form.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Any
+
+# sumy's stemmers load on first use: a run with nothing new never needs them (sumy imports nltk,
+# most of a second).
+_STEMS: dict[tuple[str, str], str] = {}
+# sumy's Snowball stemmers by ISO 639-1 code; another language's words keep their form (an English
+# stemmer only mangles them: Portuguese "eleições" is not "eleic")
+_SNOWBALL = {
+    "en": "english", "pt": "portuguese", "de": "german", "es": "spanish", "fr": "french", "it": "italian",
+    "nl": "dutch", "sv": "swedish", "da": "danish", "nb": "norwegian", "no": "norwegian", "fi": "finnish",
+    "hu": "hungarian", "ro": "romanian", "ru": "russian", "cs": "czech", "sk": "slovak", "uk": "ukrainian",
+}
+
+
+@functools.lru_cache(maxsize=32)
+def _stemmer(lang: str) -> Any:
+    name = _SNOWBALL.get(lang)
+    if name is None:
+        return None
+    from sumy.nlp.stemmers import Stemmer
+
+    try:
+        return Stemmer(name)
+    except LookupError:  # a language sumy's build lacks
+        return None
+
+
+def _stem(word: str, lang: str = "en") -> str:
+    found = _STEMS.get((lang, word))
+    if found is None:
+        stemmer = _stemmer(lang)
+        found = _STEMS[(lang, word)] = str(stemmer(word)) if stemmer is not None else word
+    return found
+
+
+@functools.lru_cache(maxsize=64)
+def _stop(lang: str = "en") -> frozenset[str]:
+    """The stop words grouping ignores in a text of this language: its own list and English's (feeds
+    of every language quote English names and phrases)."""
+    from briefing.text.language import stop_words
+
+    return stop_words("en") | stop_words(lang) if lang != "en" else stop_words("en")
+
+
+def _language_code(lang: str | None) -> str:
+    return (lang or "en").lower().split("-")[0]
+
+
+WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?|\d+[\w.]*")
+
+
+def tokens(text: str, lang: str | None = None) -> list[str]:
+    """Stemmed words of a text without stop words, by the rules of its language (ISO 639-1; None is
+    English): that language's stop words and English's, and its Snowball stemmer where sumy has one."""
+    code = _language_code(lang)
+    table = _token_table(code)  # word -> its stem, or "" for a stop word: one look-up a word
+    out = []
+    for word in WORD.findall(text.lower()):
+        found = table.get(word)
+        if found is None:
+            found = table[word] = "" if len(word) < 2 or word in _stop(code) else _stem(word, code)
+        if found:
+            out.append(found)
+    return out
+
+
+@functools.lru_cache(maxsize=64)
+def _token_table(lang: str) -> dict[str, str]:
+    return {}
+
+
