@@ -153,19 +153,25 @@ def _root(key: str, canonical: dict[str, str]) -> str:
     return key
 
 
-def is_near_duplicate_sentence(sentence: str, others: Sequence[str], threshold: float = 0.6) -> bool:
-    """True when `sentence` says what one of `others` says (word-set Jaccard)."""
-    words = _word_set(sentence)
+def is_near_duplicate_sentence(sentence: str, others: Sequence[str], threshold: float = 0.6, lang: str | None = None) -> bool:
+    """True when `sentence` says what one of `others` says: the Jaccard similarity of their content
+    words (stems without the stop words of `lang`, the sentence's language; briefing/text/terms.py).
+    Function words are not what a sentence says: two Portuguese sentences sharing "de", "que", "o"
+    and "a" are not one sentence. (Copies of whole articles, `find_duplicates`, are found by
+    shingles of every word: there function words are part of the copy, in any language.)"""
+    words = _word_set(sentence, lang)
     if not words:
         return False
     for other in others:
-        theirs = _word_set(other)
+        theirs = _word_set(other, lang)
         if theirs and len(words & theirs) / len(words | theirs) >= threshold:
             return True
     return False
 
 
 @functools.lru_cache(maxsize=65536)
-def _word_set(sentence: str) -> frozenset[str]:
+def _word_set(sentence: str, lang: str | None) -> frozenset[str]:
     # an edition checks each new line against every line it already holds: split each line once
-    return frozenset(_WORD.findall(sentence.lower()))
+    from briefing.text.terms import tokens
+
+    return frozenset(tokens(sentence, lang))

@@ -24,7 +24,7 @@ from briefing.clustering import cluster as cluster
 from briefing.dedupe import find_duplicates, is_near_duplicate_sentence
 from briefing.labels import label_topics
 from briefing.models import Article, Attributed, Story, Summary
-from briefing.text.language import language_of
+from briefing.text.language import sure_language_of
 from briefing.text.terms import WORD as _WORD
 
 if TYPE_CHECKING:
@@ -71,7 +71,7 @@ def group_stories(
     originals = sorted((a for a in articles if a.id not in copies), key=_canonical_order)
     texts = [_story_text(a, summaries.get(a.id)) for a in originals]
     # each text by its own language's stop words and stemmer (one detection an article, cached)
-    languages = [language_of(a) for a in originals]
+    languages = [sure_language_of(a) for a in originals]
     vectors = _vectorize(texts, [a.title for a in originals], [a.source for a in originals], params, languages)
     # the outlet is the tag a reader sees ([NYT]): one files folder or one aggregator feed may hold many
     labels = _cluster(vectors[0], [_hours(a) for a in originals], params, [a.label for a in originals])
@@ -140,10 +140,11 @@ def _story_summary(
             candidates.append((weight, rank, Attributed(s.text, article.label, article.id)))
     candidates.sort(key=lambda c: (-c[0], c[1]))
     chosen: list[Attributed] = []
+    lang = sure_language_of(articles[0]) if articles else None
     for _, _, sentence in candidates:
         if len(chosen) == count:
             break
-        if not is_near_duplicate_sentence(sentence.text, [c.text for c in chosen]):
+        if not is_near_duplicate_sentence(sentence.text, [c.text for c in chosen], lang=lang):
             chosen.append(sentence)
     return tuple(chosen)
 

@@ -7,6 +7,7 @@ tests only read the figures. The full figures for every stock algorithm are in t
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -94,3 +95,22 @@ def test_duplicates_precision_and_recall() -> None:
     found = evaluate_duplicates(BBC, PAIRS)
     assert found["precision"] >= 0.95
     assert found["recall"] >= 0.95
+
+
+def test_eval_measures_every_summary_set_of_the_folder(tmp_path: Path) -> None:
+    """A held-out folder may hold a news sample beside BBC's (a CNN/DailyMail-style set): each set whose
+    lines carry a reference summary is measured, BBC's first, and the table shows them all."""
+    from briefing.evaluate import evaluate, format_table
+
+    for folder, source in (("bbc_news_summary", BBC), ("cnn_dailymail", DATA / "cnn_dailymail_sample" / "cnn_sample.jsonl")):
+        (tmp_path / folder).mkdir()
+        lines = source.read_text(encoding="utf-8").splitlines()[:6]
+        (tmp_path / folder / source.name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (tmp_path / "ag_news_topics").mkdir()  # no reference summaries: not a summary set
+    (tmp_path / "ag_news_topics" / "ag.jsonl").write_text('{"id": 1, "title": "t", "text": "x"}\n', encoding="utf-8")
+    results = evaluate(tmp_path, baselines=False)
+    assert [Path(p).parent.name for p in results.summary_sets] == ["bbc_news_summary", "cnn_dailymail"]
+    assert results.summaries == results.summary_sets[results.summary_set]
+    assert Path(results.summary_set).parent.name == "bbc_news_summary"
+    table = format_table(results)
+    assert table.count("Summaries: ") == 2 and table.count("lead-k") == 2

@@ -182,3 +182,15 @@ def test_a_portuguese_feed_groups_by_its_own_words() -> None:
     assert mean_similarity(langs) < 0.8 * mean_similarity([None] * len(items))
     m = _vectorize(texts, [a.title for a in items], [a.source for a in items], DEFAULT_CLUSTERING, langs)[0]
     assert max(Counter(_cluster(m, [None] * len(items), DEFAULT_CLUSTERING, [a.label for a in items])).values()) <= 2
+
+
+def test_a_near_duplicate_sentence_is_judged_by_its_content_words_in_its_language() -> None:
+    """Two Portuguese sentences that share 61% of their words, nearly all of them function words,
+    say different things; a sentence with one more word than another says the same thing."""
+    from briefing.dedupe import is_near_duplicate_sentence
+
+    minister = "O ministro disse que o governo vai aprovar a lei de que se fala há tanto tempo e que é para todos"
+    coach = "O treinador disse que o clube vai contratar o jogador de que se fala há tanto tempo e que é para todos"
+    again = "O ministro disse ontem que o governo vai aprovar a lei de que se fala há tanto tempo"
+    assert not is_near_duplicate_sentence(minister, [coach], lang="pt")
+    assert is_near_duplicate_sentence(minister, [again], lang="pt")

@@ -15,6 +15,7 @@ from datetime import datetime
 from briefing.dedupe import is_near_duplicate_sentence
 from briefing.models import Edition, Story, Summary
 from briefing.styles.common import also_in, describe_schedule, edition_id, item_for, short_date
+from briefing.text.language import sure_language_of
 
 
 def compose(
@@ -42,8 +43,9 @@ def compose(
         children = []
         for article in story.related:
             child = item_for(article, summaries)
-            if is_near_duplicate_sentence(child.text, said):
-                if child.quoted and not is_near_duplicate_sentence(article.title, said):
+            lang = sure_language_of(article)
+            if is_near_duplicate_sentence(child.text, said, lang=lang):
+                if child.quoted and not is_near_duplicate_sentence(article.title, said, lang=lang):
                     child = replace(child, text=article.title, quoted=False)  # fall back to its headline
                 else:
                     continue
