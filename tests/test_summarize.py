@@ -140,3 +140,13 @@ def test_parallel_summaries_equal_serial_ones(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr(summarize_module, "_POOL_COST_S", 0.0)  # so make it use one (a forkserver)
     assert summarize_module._pool_pays(len(articles), 2)
     assert summarize_module.summarize_many(articles, workers=2) == summarize_module.summarize_many(articles, workers=1)
+
+
+def test_another_languages_function_words_make_no_sentence_central() -> None:
+    """A German article is rated by German stop words and stems: two sentences that share only "der",
+    "und", "die", "sind", "mit" and "dem" have nothing in common (by English rules they would)."""
+    from briefing.summarize import reduction_ratings
+
+    sentences = ["Der Zug und die Bahn sind mit dem Wetter unzufrieden", "Der Hund und die Katze sind mit dem Ball zufrieden"]
+    assert reduction_ratings(sentences, lang="de").tolist() == [0.0, 0.0]
+    assert min(reduction_ratings(sentences).tolist()) > 0.0

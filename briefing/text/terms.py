@@ -35,7 +35,8 @@ def _stemmer(lang: str) -> Any:
         return Stemmer("english")
 
 
-def _stem(word: str, lang: str = "en") -> str:
+def stem(word: str, lang: str = "en") -> str:
+    """The Snowball stem of a lower-case word in its language (computed once per word per process)."""
     found = _STEMS.get((lang, word))
     if found is None:
         found = _STEMS[(lang, word)] = str(_stemmer(lang)(word))
@@ -43,9 +44,9 @@ def _stem(word: str, lang: str = "en") -> str:
 
 
 @functools.lru_cache(maxsize=64)
-def _stop(lang: str = "en") -> frozenset[str]:
-    """The stop words grouping ignores in a text of this language: its own list and English's (feeds
-    of every language quote English names and phrases)."""
+def stop_words_for(lang: str = "en") -> frozenset[str]:
+    """The stop words ignored in a text of this language: its own list and English's (feeds of every
+    language quote English names and phrases)."""
     from briefing.text.language import stop_words
 
     return stop_words("en") | stop_words(lang) if lang != "en" else stop_words("en")
@@ -68,7 +69,7 @@ def tokens(text: str, lang: str | None = None) -> list[str]:
     for word in WORD.findall(text.lower()):
         found = table.get(word)
         if found is None:
-            found = table[word] = "" if len(word) < 2 or word in _stop(code) else _stem(word, code)
+            found = table[word] = "" if len(word) < 2 or word in stop_words_for(code) else stem(word, code)
         if found:
             out.append(found)
     return out
