@@ -39,6 +39,7 @@ from briefing.errors import BriefingError
 from briefing.jsonl import Record, read_articles, read_lines
 from briefing.models import Article
 from briefing.summarize import ALGORITHMS, leans_back, summarize
+from briefing.text.boilerplate import without_dateline
 from briefing.text.sentences import split_sentences
 
 STOCK = ("textrank", "lexrank", "lsa", "luhn", "edmundson", "sumbasic", "kl", "reduction", "random")
@@ -101,7 +102,7 @@ def _article(record: dict[str, Any]) -> Article:
         label="",
         url="",
         title=record.get("title") or "",
-        paragraphs=tuple(p.strip() for p in text.split("\n\n") if p.strip()),
+        paragraphs=without_dateline(tuple(p.strip() for p in text.split("\n\n") if p.strip())),
         fingerprint=str(record["id"]),
     )
 

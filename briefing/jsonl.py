@@ -16,6 +16,7 @@ from typing import Any, TextIO
 
 from briefing.errors import BriefingError
 from briefing.models import Article
+from briefing.text.boilerplate import without_dateline
 from briefing.text.normalize import fingerprint
 
 
@@ -94,7 +95,7 @@ def read_articles(path: Path, *, need_text: bool) -> list[Record]:
             label=source,
             url=str(value.get("url") or ""),
             title=title,
-            paragraphs=paragraphs_of(text),
+            paragraphs=without_dateline(paragraphs_of(text)),
             fingerprint=fingerprint(text or title) if (text or title) else hashlib.sha1(key.encode()).hexdigest(),
             published=published,
         )

@@ -367,10 +367,12 @@ _ADDRESSES_READER = re.compile(r"^\W*(?:\S+\s+){0,3}?(you|your|you['’](ll|re|v
 def stands_alone(sentence: str) -> bool:
     """A sentence a reader can understand without the one before it, and one that tells news: eight
     words or more, not a question, not leaning back (`leans_back`), not talking to the reader in
-    its first words (a hook: "You'll be hearing a lot about ...")."""
+    its first words (a hook: "You'll be hearing a lot about ..."), not a teaser cut off ("... alegou
+    sofrer perseguiç...")."""
     return (
         len(sentence.split()) >= 8
         and not sentence.endswith("?")
+        and not sentence.rstrip().endswith(("...", "…", "[…]", "[...]"))
         and not leans_back(sentence)
         and not _ADDRESSES_READER.match(sentence)
     )

@@ -102,3 +102,40 @@ def test_furniture_shapes(line: str, kind: str) -> None:
 )
 def test_tail_markers_are_whole_line_headings(line: str) -> None:
     assert is_tail_marker(line)
+
+
+@pytest.mark.parametrize(
+    ("line", "body", "place"),
+    [
+        # real openings: Reuters and AP in AG News dev, CNN in tests/data/cnn_dailymail_sample, ANSA and
+        # Reuters in UOL's feed (tests/data/feeds_realworld_rssparser)
+        ("NEW YORK (Reuters) - Stocks rose on Monday.", "Stocks rose on Monday.", "NEW YORK"),
+        ("CARSON CITY, Nev. (AP) - The state sued.", "The state sued.", "CARSON CITY, Nev."),
+        ("MOSCOU, 24 SET (ANSA) - O líder da oposição foi detido.", "O líder da oposição foi detido.", "MOSCOU, 24 SET"),
+        ("BRASÍLIA (Reuters) - O governo anunciou.", "O governo anunciou.", "BRASÍLIA"),
+        ("Marseille, France (CNN)The French prosecutor said.", "The French prosecutor said.", "Marseille, France"),
+        ("WASHINGTON (CNN) -- As he awaits a report, Bush will speak.", "As he awaits a report, Bush will speak.", "WASHINGTON"),
+        ("(CNN)Seventy years ago, Anne Frank died.", "Seventy years ago, Anne Frank died.", None),
+        ("(BAGHDAD) — Confronting the threat of civil war.", "Confronting the threat of civil war.", "BAGHDAD"),
+        ("ATHENS -- The mistakes were so minor.", "The mistakes were so minor.", "ATHENS"),
+    ],
+)
+def test_a_dateline_is_cut_from_the_opening(line: str, body: str, place: str | None) -> None:
+    assert strip_dateline(line) == (body, place)
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["Apple Inc. said on Monday it would buy the company.", "US stocks (Reuters) fell on Monday.", "The company said on Monday - The rest"],
+)
+def test_a_sentence_is_not_a_dateline(line: str) -> None:
+    assert strip_dateline(line) == (line, None)
+
+
+def test_json_lines_articles_lose_their_dateline(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """`briefing group` and `summarize` read the same body as a feed item: no "York" topic from a dateline."""
+    from briefing.jsonl import read_articles
+
+    path = tmp_path / "in.jsonl"
+    path.write_text(json.dumps({"id": 1, "title": "Stocks rise", "text": "NEW YORK (Reuters) - Stocks rose on Monday."}) + "\n", encoding="utf-8")
+    assert read_articles(path, need_text=True)[0].article.paragraphs == ("Stocks rose on Monday.",)

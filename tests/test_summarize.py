@@ -100,6 +100,7 @@ def test_a_digest_keeps_to_the_centre_of_the_article() -> None:
         "If you’ve been following the news lately, there are certain things you doubtless know.",
         "To the contrary: Hours after Kerry left Cairo, an Egyptian court convicted three journalists.",
         "In fact, the ministry had approved the plan a week before the vote in parliament.",
+        "O ex-ministro foi condenado a nove anos de prisão, mas recorreu e alegou sofrer perseguiç...",
     ],
 )
 def test_a_hook_or_a_sentence_leaning_back_is_not_a_key_sentence(hook: str) -> None:

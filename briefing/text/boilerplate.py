@@ -141,8 +141,16 @@ def is_caption(line: str) -> bool:
 _CITATION = re.compile(r"\[\d{1,3}\]")
 _IMAGE_PREFIX = re.compile(r"^(?:article )?(?:image|photo)(?=[A-Z])", _I)
 _TIMESTAMP = re.compile(r"^\d{1,2}:\d{2}\s*[ap]\.?m\.?(?:\s*[A-Z]{1,4}\.?(?:T\.)?)?\s*:\s+", _I)
+# A dateline opens a wire story: "(BAGHDAD) — ", "Baghdad — ", "NEW YORK (Reuters) - ",
+# "CARSON CITY, Nev. (AP) -", "MOSCOU, 24 SET (ANSA) - ", "Marseille, France (CNN)The French ...",
+# "(CNN)  -- The ...". Without a dash only a news agency's tag in parentheses ends one.
+_PLACE = r"[A-ZÀ-Þ][\w.'’-]*(?: [A-ZÀ-Þ][\w.'’-]*){0,3}(?:, [\w.'’ ]{2,20}?)?"
+_AGENCY = r"\((?:Reuters|AP|AFP|CNN|ANSA|dpa|DPA|EFE|Lusa|UPI|CP|Xinhua|Bloomberg|Ticker|SPORTS NETWORK|ABC|BBC|Kyodo|Yonhap)\)"
 _DATELINE = re.compile(
-    r"^(?:\(([A-Z][A-Z .,'-]{2,40})\)|([A-Z][A-Za-z.'-]+(?: [A-Z][A-Za-z.'-]+){0,2}))\s+[—–-]{1,2}\s+(?=[A-Z“\"])"
+    rf"^(?:\((?P<bracketed>[A-Z][A-Z .,'-]{{2,40}})\)\s+[—–-]{{1,2}}\s+"
+    rf"|(?P<place>{_PLACE})(?: ?{_AGENCY})?\s*[—–-]{{1,2}}\s+"
+    rf"|(?:(?P<agency_place>{_PLACE}) ?)?{_AGENCY}\s*(?:[—–-]{{1,2}}\s*)?)"
+    r"(?=[A-ZÀ-Þ“\"‘'])"
 )
 _URL = re.compile(r"\s*\bhttps?://\S+")
 
@@ -157,8 +165,19 @@ def clean_inline(text: str) -> str:
 
 
 def strip_dateline(text: str) -> tuple[str, str | None]:
-    """Split "(BAGHDAD) — Confronting ..." into the body and the dateline place."""
+    """Split "(BAGHDAD) — Confronting ..." or "NEW YORK (Reuters) - Stocks ..." into the body and the
+    dateline's place (None where there is no dateline or it names only an agency)."""
     match = _DATELINE.match(text)
     if not match:
         return text, None
-    return text[match.end() :], (match.group(1) or match.group(2)).strip()
+    place = match.group("bracketed") or match.group("place") or match.group("agency_place")
+    return text[match.end() :], place.strip() if place else None
+
+
+def without_dateline(paragraphs: tuple[str, ...]) -> tuple[str, ...]:
+    """The paragraphs with the first one's dateline removed ("NEW YORK (Reuters) - Stocks ..."): a
+    dateline is neither news for a key sentence nor a topic ("York")."""
+    if not paragraphs:
+        return paragraphs
+    first = strip_dateline(paragraphs[0])[0]
+    return (first, *paragraphs[1:]) if first else paragraphs[1:]
