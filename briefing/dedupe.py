@@ -20,6 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from briefing.models import Article
+from briefing.text.normalize import fingerprint
 
 _WORD = re.compile(r"\w+")
 SHINGLE = 5
@@ -72,8 +73,24 @@ _COMMON = 50  # a sampled shingle in more texts than this is boilerplate, not ev
 
 
 def find_duplicates(articles: Sequence[Article]) -> dict[str, str]:
-    """Map each duplicate's id to the id of the article it copies (the most complete copy)."""
-    return find_copies([(a.id, a.text, a.fingerprint) for a in articles])
+    """Map each duplicate's id to the id of the article it copies (the most complete copy).
+
+    Besides copies of a text, a headline-only entry is a copy of the entry of the same source with
+    the same headline and a body: feeds list one story twice, once through a tracking redirect
+    (UOL: "redir.folha.com.br/...*https://www1.folha.uol.com.br/..." and the plain link). Entries
+    of one source sharing a headline with different bodies ("Letters to the editor") stay apart.
+    """
+    copies = find_copies([(a.id, a.text, a.fingerprint) for a in articles])
+    with_body: dict[tuple[str, str], str] = {}
+    for a in sorted(articles, key=lambda a: (-len(a.text), a.id)):
+        if a.text and a.title:
+            with_body.setdefault((a.source, fingerprint(a.title)), copies.get(a.id, a.id))
+    for a in articles:
+        if not a.text and a.title and a.id not in copies:
+            original = with_body.get((a.source, fingerprint(a.title)))
+            if original is not None and original != a.id:
+                copies[a.id] = original
+    return copies
 
 
 def find_copies(items: Sequence[tuple[str, str, str]]) -> dict[str, str]:

@@ -194,3 +194,24 @@ def test_a_near_duplicate_sentence_is_judged_by_its_content_words_in_its_languag
     again = "O ministro disse ontem que o governo vai aprovar a lei de que se fala há tanto tempo"
     assert not is_near_duplicate_sentence(minister, [coach], lang="pt")
     assert is_near_duplicate_sentence(minister, [again], lang="pt")
+
+
+def test_a_headline_only_entry_is_a_copy_of_its_sources_entry_with_a_body() -> None:
+    """UOL lists one Folha story twice: through a tracking redirect with no body, and with its text."""
+    from .test_realfeeds import articles_of
+
+    items = articles_of("uolNoticias.rss")
+    twins = [a for a in items if a.title.startswith("Match Eleitoral já soma")]
+    assert len(twins) == 2
+    bare, full = sorted(twins, key=lambda a: len(a.text))
+    assert find_duplicates(items) == {bare.id: full.id}
+
+
+def test_entries_of_one_source_sharing_a_headline_with_different_bodies_stay_apart() -> None:
+    from briefing.models import Article
+
+    letters = [
+        Article(str(i), "paper", "Paper", f"http://x/{i}", "Letters to the editor", (body,), str(i))
+        for i, body in enumerate(["The new bridge is a fine thing for the town.", "Nobody asked for a bridge."])
+    ]
+    assert find_duplicates(letters) == {}
