@@ -10,7 +10,6 @@ import functools
 import multiprocessing
 import os
 import random
-import re
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -26,6 +25,8 @@ from sumy.utils import get_stop_words
 from briefing.models import Article, ScoredSentence, Summary
 from briefing.text.language import sure_language_of
 from briefing.text.sentences import SumyTokenizer, split_sentences, split_words
+from briefing.text.standing import leans_back as leans_back
+from briefing.text.standing import stands_alone
 
 # sumy's summarizers by name, imported on first use (some pull in scipy.stats through nltk).
 ALGORITHMS: dict[str, str] = {
@@ -41,12 +42,6 @@ ALGORITHMS: dict[str, str] = {
 }
 _TOKENIZER = SumyTokenizer()
 _MIN_WORDS = 4  # shorter fragments ("Why?", "That...sounded pretty decisive.") are never chosen
-# Openings that lean on an earlier sentence: such a sentence does not stand alone as a key sentence.
-_DEPENDENT_START = re.compile(
-    r"^[“\"‘']?(he|she|they|it|its|this|that|these|those|there|but|and|or|so|yet|still|also|however"
-    r"|meanwhile|instead|then|which|his|her|their|such|both|neither|nor|as a result|in addition)\b",
-    re.IGNORECASE,
-)
 
 
 @lru_cache(maxsize=16)
@@ -117,10 +112,11 @@ def rate(document: ObjectDocumentModel, algorithm: str, count: int) -> tuple[lis
 # "briefing eval").
 ENSEMBLE_WEIGHTS = {"reduction": 1.0, "frequency": 0.8, "title": 0.2, "position": 0.2, "lead": 6.0}
 # The lead prior: weight x exp(-i / LEAD_SCALE) for the i-th eligible sentence, times
-# `_lead_strength`. Measured with k = the reference's sentences on 64 CNN/DailyMail articles (two
-# samples of 32, CNN and Daily Mail; not shipped) against lead-k's ROUGE-2 .157 and .170: weight 4
-# .157 / .172, 6 .162 / .175, 8 .155 / .170; scale 2 or 8 and 1 / (1 + i / scale) did no better;
-# marking sentences under eight words and questions down as hooks cost .001-.004.
+# `_lead_strength`. Measured with k = the reference's sentences on 64 CNN/DailyMail articles (20
+# CNN stories in tests/data, 44 of the FRANK benchmark's test split, not shipped) against lead-k's
+# ROUGE-2 .157 / .170 on two halves: weight 4 .157 / .172, 6 .165 / .175, 8 .155 / .170; scale 2
+# or 8 and 1 / (1 + i / scale) did no better; marking sentences under eight words and questions
+# down as hooks cost .001-.004.
 LEAD_SCALE = 4.0
 # A brief is a few sentences that are a small share of the article: the prior counts fully where
 # k / n <= LEAD_FULL and k <= BRIEF_FULL, and not at all from k / n = LEAD_NONE or k = BRIEF_NONE.
@@ -323,59 +319,6 @@ def _summarize_ensemble(article: Article, count: int) -> Summary:
         key = chosen[0].text
     return Summary(article.id, chosen, key, tuple(texts[k] for k in sorted(central)) if central is not picked else ())
 
-
-_PRONOUN = re.compile(r"^(he|she|his|her|him|they|their|them|it|its)$", re.IGNORECASE)
-# Openings that point back at what came before, beyond a single word: "All this means ...".
-_LEANING_START = re.compile(
-    r"^[“\"‘']?(all (this|that|these|those|of this|of that)|even so|despite (this|that)|because of (this|that)"
-    r"|for (this|that) reason|in (turn|response|contrast)|by contrast|on the other hand|at the same time"
-    r"|nevertheless|nonetheless|moreover|furthermore|likewise|similarly|otherwise|thus|hence|therefore"
-    r"|the (latter|former)|that's why|that’s why|this is|this was|(to|on) the contrary|in fact|indeed|after all"
-    r"|even then|as such)\b",
-    re.IGNORECASE,
-)
-
-
-def leans_back(sentence: str) -> bool:
-    """True when a sentence leans on the one before it: it opens with "But", "However", "This",
-    "All this" and the like, a pronoun comes before any name ("After his meeting, he ..."), or it
-    is a quotation with no speaker."""
-    text = sentence.strip()
-    if _DEPENDENT_START.match(text) or _LEANING_START.match(text):
-        return True
-    if text[:1] in "“\"" and text.rstrip()[-1:] in "”\"":
-        return True  # a quotation with no speaker
-    words = text.split()
-    first = words[0].strip("“”\"‘’'(),;:.") if words else ""
-    if first.lower() not in _STOP and first[:1].isupper():
-        return False  # the sentence opens with a name the pronouns can refer to ("Netflix ... its")
-    for word in words[1:]:
-        bare = word.strip("“”\"‘’'(),;:.")
-        if _PRONOUN.match(bare):
-            return True  # a pronoun before any name: it refers to someone the reader has not met
-        if bare[:1].isupper():
-            return False
-    return False
-
-
-# A hook that talks to the reader in its first words ("You'll be hearing a lot about ...", "If
-# you've been following the news lately, ...", "Here's what you need to know") introduces the
-# news without telling it: in the seeds, the opening of TIME's column on Egypt is about Baghdad.
-_ADDRESSES_READER = re.compile(r"^\W*(?:\S+\s+){0,3}?(you|your|you['’](ll|re|ve|d))\b", re.IGNORECASE)
-
-
-def stands_alone(sentence: str) -> bool:
-    """A sentence a reader can understand without the one before it, and one that tells news: eight
-    words or more, not a question, not leaning back (`leans_back`), not talking to the reader in
-    its first words (a hook: "You'll be hearing a lot about ..."), not a teaser cut off ("... alegou
-    sofrer perseguiç...")."""
-    return (
-        len(sentence.split()) >= 8
-        and not sentence.endswith("?")
-        and not sentence.rstrip().endswith(("...", "…", "[…]", "[...]"))
-        and not leans_back(sentence)
-        and not _ADDRESSES_READER.match(sentence)
-    )
 
 
 # A process pool pays off only where its fixed cost (the forkserver imports sumy and nltk again,
