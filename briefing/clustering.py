@@ -34,8 +34,12 @@ AG time draws: F1 0.924-0.925, glued 0-2%). Not solved: wire briefs cut from one
 The merge loop keeps every cluster's centroid and outlet counts as sparse rows in one pool and
 scores a merged cluster against all its neighbours with array operations: on the 10,000 bench items
 the neighbour search and merges take 2.7 s, where the dict-and-set loop took 4.1 s with this rule
-and 7.2 s without it (its giant one-outlet clusters were rescored at every merge). Every text is tokenized by the rules of its own language (its stop words and English's, its Snowball
-stemmer): a Portuguese feed's "de", "que" and "uma" are not evidence that two items tell one event.
+and 7.2 s without it (its giant one-outlet clusters were rescored at every merge).
+
+Every text is tokenized by the rules of its own language (briefing/text/terms.py: its stop words
+and English's, its Snowball stemmer): a Portuguese feed's "de", "que" and "uma" are not evidence
+that two items tell one event (Jornal de Notícias' unrelated items: mean similarity 0.019 by
+English rules, 0.013 by Portuguese ones; tests/test_stories.py).
 """
 
 from __future__ import annotations
