@@ -150,10 +150,11 @@ def _store_fetch(
     )
 
 
-# A summary is cached under its algorithm's name and version: when the default's choices change
-# (2: the lead prior and `central`, briefing/summarize.py), articles stored before are summarized
-# afresh instead of keeping the old choices. Here rather than in summarize.py, which imports sumy.
-_CACHE_KEYS = {"ensemble": "ensemble/2"}
+# A summary is cached under its algorithm's name and the summarizer's version: when choices change
+# (2: the lead prior and `central` of the default, new key-sentence rules for every algorithm,
+# briefing/summarize.py), articles stored before are summarized afresh instead of keeping the old
+# choices. Here rather than in summarize.py, which imports sumy.
+SUMMARY_VERSION = 2
 
 
 def summarize_new(config: Config, store: Store, articles: Sequence[Article]) -> dict[str, Summary]:
@@ -161,7 +162,7 @@ def summarize_new(config: Config, store: Store, articles: Sequence[Article]) -> 
     if not articles:
         return {}  # (and sumy, which imports all of nltk, is not loaded for nothing)
     algorithm, count = config.summarizer.algorithm, config.summarizer.sentences
-    cache_key = _CACHE_KEYS.get(algorithm, algorithm)
+    cache_key = f"{algorithm}/{SUMMARY_VERSION}"
     cached = store.get_summaries(articles, cache_key, count)
     todo = [a for a in articles if a.id not in cached]
     if not todo:

@@ -81,16 +81,24 @@ def find_duplicates(articles: Sequence[Article]) -> dict[str, str]:
     of one source sharing a headline with different bodies ("Letters to the editor") stay apart.
     """
     copies = find_copies([(a.id, a.text, a.fingerprint) for a in articles])
-    with_body: dict[tuple[str, str], str] = {}
+    with_body: dict[tuple[str, str], list[Article]] = {}
     for a in sorted(articles, key=lambda a: (-len(a.text), a.id)):
         if a.text and a.title:
-            with_body.setdefault((a.source, fingerprint(a.title)), copies.get(a.id, a.id))
+            with_body.setdefault((a.source, fingerprint(a.title)), []).append(a)
     for a in articles:
-        if not a.text and a.title and a.id not in copies:
-            original = with_body.get((a.source, fingerprint(a.title)))
-            if original is not None and original != a.id:
-                copies[a.id] = original
+        if a.text or not a.title or a.id in copies:
+            continue
+        twin = next((b for b in with_body.get((a.source, fingerprint(a.title)), []) if _same_day(a, b)), None)
+        if twin is not None:
+            copies[a.id] = copies.get(twin.id, twin.id)
     return copies
+
+
+def _same_day(a: Article, b: Article) -> bool:
+    """Published within a day of each other, or one of them undated: a weekly "Quiz of the week"
+    entry without a body is not last week's quiz."""
+    when_a, when_b = a.published or a.first_seen, b.published or b.first_seen
+    return when_a is None or when_b is None or abs((when_a - when_b).total_seconds()) <= 86400
 
 
 def find_copies(items: Sequence[tuple[str, str, str]]) -> dict[str, str]:

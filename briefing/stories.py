@@ -130,18 +130,18 @@ def _story_summary(
     articles: Sequence[Article], summaries: Mapping[str, Summary], count: int
 ) -> tuple[Attributed, ...]:
     """The best sentences across the story, each with its source, no sentence said twice."""
-    candidates: list[tuple[float, int, Attributed]] = []
+    candidates: list[tuple[float, int, Attributed, str | None]] = []
     for rank, article in enumerate(articles):
         summary = summaries.get(article.id)
         if not summary:
             continue
+        lang = sure_language_of(article)
         for s in summary.sentences:
             weight = s.score + (1.0 if s.text == summary.key_sentence else 0.0) - 0.1 * rank
-            candidates.append((weight, rank, Attributed(s.text, article.label, article.id)))
+            candidates.append((weight, rank, Attributed(s.text, article.label, article.id), lang))
     candidates.sort(key=lambda c: (-c[0], c[1]))
     chosen: list[Attributed] = []
-    lang = sure_language_of(articles[0]) if articles else None
-    for _, _, sentence in candidates:
+    for _, _, sentence, lang in candidates:
         if len(chosen) == count:
             break
         if not is_near_duplicate_sentence(sentence.text, [c.text for c in chosen], lang=lang):

@@ -23,6 +23,7 @@ from sumy.nlp.stemmers import Stemmer
 from sumy.utils import get_stop_words
 
 from briefing.models import Article, ScoredSentence, Summary
+from briefing.text import terms
 from briefing.text.language import sure_language_of
 from briefing.text.sentences import SumyTokenizer, split_sentences, split_words
 from briefing.text.standing import leans_back as leans_back
@@ -128,28 +129,11 @@ LEAD_SCALE = 4.0
 # the Daily Mail half; 0.2 to 0.45 cost BBC .006.
 LEAD_FULL, LEAD_NONE = 0.2, 0.4
 BRIEF_FULL, BRIEF_NONE = 4, 6
-_STOP = frozenset(get_stop_words("english"))
-
-
-_STEMS: dict[str, str] = {}
-_SNOWBALL = Stemmer("english")
-
-
-def _stem(word: str) -> str:
-    """sumy's Snowball stem of a lower-case word, computed once per word per process."""
-    found = _STEMS.get(word)
-    if found is None:
-        found = _STEMS[word] = _SNOWBALL(word)
-    return found
-
-
 def _rules(lang: str | None) -> tuple[frozenset[str], Callable[[str], str]]:
-    """The stop words and the stemmer for a text of this language (None: English, sumy's own)."""
-    if lang is None or lang == "en":
-        return _STOP, _stem
-    from briefing.text import terms
-
-    return terms.stop_words_for(lang), functools.partial(terms.stem, lang=lang)
+    """The stop words and the stemmer for a text of this language (None: English, sumy's own list
+    and Snowball stemmer, as sumy's summarizers use them)."""
+    code = lang or "en"
+    return terms.stop_words_for(code), functools.partial(terms.stem, lang=code)
 
 
 def reduction_ratings(
@@ -194,22 +178,6 @@ def _lead_strength(count: int | None, n: int) -> float:
     return share * few
 
 
-def fast_ensemble_scores(
-    sentences: Sequence[str],
-    title: str,
-    weights: dict[str, float] | None = None,
-    tokens: Sequence[Sequence[str]] | None = None,
-    count: int | None = None,
-    lang: str | None = None,
-) -> np.ndarray:
-    """A score for every sentence: Reduction's rating and the word-frequency prior as within-article
-    rank percentiles, plus the headline and opening priors, weighted by ENSEMBLE_WEIGHTS; where
-    `count` sentences are a small share of the article, the lead prior too (`_lead_strength`)."""
-    central, lead = ensemble_parts(sentences, title, weights, tokens, count, lang)
-    scores: np.ndarray = central + lead
-    return scores
-
-
 def ensemble_parts(
     sentences: Sequence[str],
     title: str,
@@ -218,8 +186,10 @@ def ensemble_parts(
     count: int | None = None,
     lang: str | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """`fast_ensemble_scores` in two parts: how well each sentence stands for the whole article, and
-    the lead prior (zeros where it does not count). `lang` is the text's language (None: English)."""
+    """A score for every sentence in two parts: how well it stands for the whole article (Reduction's
+    rating and the word-frequency prior as within-article rank percentiles, plus the headline and
+    opening priors, weighted by ENSEMBLE_WEIGHTS), and the lead prior where `count` sentences are a
+    brief of the article (`_lead_strength`; zeros elsewhere). `lang` is the text's language."""
     w = ENSEMBLE_WEIGHTS if weights is None else weights
     n = len(sentences)
     words = tokens if tokens is not None else [[x.lower() for x in split_words(s)] for s in sentences]
@@ -309,7 +279,7 @@ def _summarize_ensemble(article: Article, count: int) -> Summary:
         whole, lead = ensemble_parts(texts, article.title, tokens=tokens, count=count, lang=sure_language_of(article))
         scores = whole + lead
         picked = sorted(range(len(eligible)), key=lambda k: -scores[k])[:count]
-        central = sorted(range(len(eligible)), key=lambda k: -whole[k])[:count] if lead.any() else picked
+        central = sorted(range(len(eligible)), key=lambda k: -whole[k])[:count]
     chosen = tuple(
         ScoredSentence(texts[k], eligible[k][0], round(float(scores[k]), 6)) for k in sorted(picked)
     )
@@ -317,7 +287,9 @@ def _summarize_ensemble(article: Article, count: int) -> Summary:
     key = next((texts[k] for k in ranked if stands_alone(texts[k])), None)
     if key is None and article.kind == "item":
         key = chosen[0].text
-    return Summary(article.id, chosen, key, tuple(texts[k] for k in sorted(central)) if central is not picked else ())
+    # what grouping compares, where the lead prior changed the choice (else the same sentences: none)
+    apart = sorted(central) != sorted(picked)
+    return Summary(article.id, chosen, key, tuple(texts[k] for k in sorted(central)) if apart else ())
 
 
 

@@ -208,6 +208,8 @@ def test_a_headline_only_entry_is_a_copy_of_its_sources_entry_with_a_body() -> N
 
 
 def test_entries_of_one_source_sharing_a_headline_with_different_bodies_stay_apart() -> None:
+    from datetime import timedelta
+
     from briefing.models import Article
 
     letters = [
@@ -215,3 +217,10 @@ def test_entries_of_one_source_sharing_a_headline_with_different_bodies_stay_apa
         for i, body in enumerate(["The new bridge is a fine thing for the town.", "Nobody asked for a bridge."])
     ]
     assert find_duplicates(letters) == {}
+    # a weekly headline-only entry is not last week's entry with a body
+    quiz = [
+        Article("q1", "paper", "Paper", "http://x/q1", "Quiz of the week", ("Ten questions on the news.",), "q1", published=NOW),
+        Article("q2", "paper", "Paper", "http://x/q2", "Quiz of the week", (), "q2", published=NOW + timedelta(days=7)),
+        Article("q3", "paper", "Paper", "http://x/q3", "Quiz of the week", (), "q3", published=NOW + timedelta(hours=2)),
+    ]
+    assert find_duplicates(quiz) == {"q3": "q1"}

@@ -141,17 +141,22 @@ def is_caption(line: str) -> bool:
 _CITATION = re.compile(r"\[\d{1,3}\]")
 _IMAGE_PREFIX = re.compile(r"^(?:article )?(?:image|photo)(?=[A-Z])", _I)
 _TIMESTAMP = re.compile(r"^\d{1,2}:\d{2}\s*[ap]\.?m\.?(?:\s*[A-Z]{1,4}\.?(?:T\.)?)?\s*:\s+", _I)
-# A dateline opens a wire story: "(BAGHDAD) — ", "Baghdad — ", "NEW YORK (Reuters) - ",
+# A dateline opens a wire story: "(BAGHDAD) — ", "Baghdad - ", "ATHENS -- ", "NEW YORK (Reuters) - ",
 # "CARSON CITY, Nev. (AP) -", "MOSCOU, 24 SET (ANSA) - ", "Marseille, France (CNN)The French ...",
-# "(CNN)  -- The ...". Without a dash only a news agency's tag in parentheses ends one.
+# "(CNN)  -- The ...". With a news agency's tag the place may be any capitalised words; without
+# one it is one word or words in capitals ("Sophie Scholl - The Final Days portrays ..." is a film
+# and its tagline), and a dash that opens an aside closed by another ("EADS - Airbus' majority
+# owner - admitted ...") is no dateline either.
 _PLACE = r"[A-ZÀ-Þ][\w.'’-]*(?: [A-ZÀ-Þ][\w.'’-]*){0,3}(?:, [\w.'’ ]{2,20}?)?"
+_PLACE_ALONE = r"[A-ZÀ-Þ][A-ZÀ-Þ.'’-]+(?: [A-ZÀ-Þ][A-ZÀ-Þ.'’-]+){0,3}(?:, [\w.'’ ]{2,20}?)?|[A-ZÀ-Þ][a-zà-ÿ.'’-]+"
 _AGENCY = r"\((?:Reuters|AP|AFP|CNN|ANSA|dpa|DPA|EFE|Lusa|UPI|CP|Xinhua|Bloomberg|Ticker|SPORTS NETWORK|ABC|BBC|Kyodo|Yonhap)\)"
 _DATELINE = re.compile(
-    rf"^(?:\((?P<bracketed>[A-Z][A-Z .,'-]{{2,40}})\)\s+[—–-]{{1,2}}\s+"
-    rf"|(?P<place>{_PLACE})(?: ?{_AGENCY})?\s*[—–-]{{1,2}}\s+"
-    rf"|(?:(?P<agency_place>{_PLACE}) ?)?{_AGENCY}\s*(?:[—–-]{{1,2}}\s*)?)"
+    rf"^(?:(?:(?P<agency_place>{_PLACE}) ?)?{_AGENCY}\s*(?:[—–-]{{1,2}}\s*)?"
+    rf"|\((?P<bracketed>[A-Z][A-Z .,'-]{{2,40}})\)\s+[—–-]{{1,2}}\s+"
+    rf"|(?P<place>{_PLACE_ALONE})\s+[—–-]{{1,2}}\s+)"
     r"(?=[A-ZÀ-Þ“\"‘'])"
 )
+_ASIDE_CLOSED = re.compile(r"^[^.!?]*?\s[—–-]{1,2}\s")
 _URL = re.compile(r"\s*\bhttps?://\S+")
 
 
@@ -168,7 +173,7 @@ def strip_dateline(text: str) -> tuple[str, str | None]:
     """Split "(BAGHDAD) — Confronting ..." or "NEW YORK (Reuters) - Stocks ..." into the body and the
     dateline's place (None where there is no dateline or it names only an agency)."""
     match = _DATELINE.match(text)
-    if not match:
+    if not match or (match.group("place") and _ASIDE_CLOSED.match(text[match.end() :])):
         return text, None
     place = match.group("bracketed") or match.group("place") or match.group("agency_place")
     return text[match.end() :], place.strip() if place else None
@@ -179,5 +184,4 @@ def without_dateline(paragraphs: tuple[str, ...]) -> tuple[str, ...]:
     dateline is neither news for a key sentence nor a topic ("York")."""
     if not paragraphs:
         return paragraphs
-    first = strip_dateline(paragraphs[0])[0]
-    return (first, *paragraphs[1:]) if first else paragraphs[1:]
+    return (strip_dateline(paragraphs[0])[0], *paragraphs[1:])

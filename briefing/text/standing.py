@@ -54,10 +54,16 @@ def leans_back(sentence: str) -> bool:
     return False
 
 
-# A hook that talks to the reader in its first words ("You'll be hearing a lot about ...", "If
-# you've been following the news lately, ...", "Here's what you need to know") introduces the
-# news without telling it: in the seeds, the opening of TIME's column on Egypt is about Baghdad.
-_ADDRESSES_READER = re.compile(r"^\W*(?:\S+\s+){0,3}?(you|your|you['’](ll|re|ve|d))\b", re.IGNORECASE)
+# A hook that talks to the reader ("You'll be hearing a lot about ...", "If you've been following
+# the news lately, ...", "Here's what you need to know") introduces the news without telling it: in
+# the seeds, the opening of TIME's column on Egypt is about Baghdad. Only an opening addressed to
+# the reader counts: a quotation ("“You have explored ...,” he said") or a title ("Who's Your
+# Daddy, the first episode ...") is not a hook.
+_ADDRESSES_READER = re.compile(
+    r"^(?:(?:if|when|whether|unless|once|as|now|imagine|remember|here(?:'s|’s| is| are) (?:what|why|how|everything))\s+)?"
+    r"you(?:['’](?:ll|re|ve|d))?\s",
+    re.IGNORECASE,
+)
 
 
 def stands_alone(sentence: str) -> bool:
