@@ -48,9 +48,13 @@ def flat(items: tuple[EditionItem, ...]) -> list[EditionItem]:
 
 
 @pytest.fixture(scope="module")
-def published(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Edition]:
+def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("realfeeds")
+
+
+@pytest.fixture(scope="module")
+def published(root: Path) -> dict[str, Edition]:
     """One run over the five feeds (no `label` in config) at SLOT with two briefings."""
-    root = tmp_path_factory.mktemp("realfeeds")
     server = FeedServer().start()
     try:
         for name in FEEDS:
@@ -172,3 +176,10 @@ def test_a_portuguese_headline_without_text_is_not_kept_for_an_english_briefing(
     en = Article("en", "g", "The Guardian", "", "Markets rally as central bank holds interest rates steady", (), "en1",
                  kind="item")
     assert [a.id for a in keep_languages([pt, en], ["en"])] == ["en"]
+
+
+def test_a_one_language_briefings_feeds_say_so(published: dict[str, Edition], root: Path) -> None:
+    import feedparser
+
+    assert feedparser.parse(str(root / "public" / "pt-only" / "feed.xml")).feed.language == "pt"
+    assert feedparser.parse(str(root / "public" / "all" / "feed.xml")).feed.language == "en"

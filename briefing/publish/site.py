@@ -99,12 +99,14 @@ def write_feeds(config: Config, store: Store, briefing: Briefing, renderer: Rend
     title = briefing.title
     description = f"{briefing.title} from {config.site.title}"
     archive_url = archive.index_url(base, briefing.name)
+    # a briefing that keeps one language is in that language; otherwise the site's
+    language = briefing.languages[0] if briefing.languages and len(briefing.languages) == 1 else config.site.language
     rss, atom = build_feeds(
-        title=title, description=description, language=config.site.language, base_url=base,
+        title=title, description=description, language=language, base_url=base,
         archive_url=archive_url, author=config.site.title, entries=entries, rss_url=rss_url, atom_url=atom_url,
     )
     json_feed = build_json_feed(
-        title=title, description=description, language=config.site.language, base_url=base,
+        title=title, description=description, language=language, base_url=base,
         archive_url=archive_url, author=config.site.title, entries=entries,
         json_url=archive.json_feed_url(base, briefing.name),
     )
