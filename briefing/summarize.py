@@ -114,10 +114,10 @@ def rate(document: ObjectDocumentModel, algorithm: str, count: int) -> tuple[lis
 ENSEMBLE_WEIGHTS = {"reduction": 1.0, "frequency": 0.8, "title": 0.2, "position": 0.2, "lead": 6.0}
 # The lead prior: weight x exp(-i / LEAD_SCALE) for the i-th eligible sentence, times
 # `_lead_strength`. Measured with k = the reference's sentences on 64 CNN/DailyMail articles (20
-# CNN stories in tests/data, 44 of the FRANK benchmark's test split, not shipped) against lead-k's
-# ROUGE-2 .157 / .170 on two halves: weight 4 .157 / .172, 6 .165 / .175, 8 .155 / .170; scale 2
-# or 8 and 1 / (1 + i / scale) did no better; marking sentences under eight words and questions
-# down as hooks cost .001-.004.
+# CNN stories in tests/data, 44 of the FRANK benchmark's test split, not shipped; datelines cut)
+# against lead-k's ROUGE-2 .134 / .178: weight 5 or 6 with scale 3 to 5 .139 / .180-.183; 4
+# .133 / .179; 7 .139 / .176; 8 .133 / .174; 1 / (1 + i / scale), marking sentences under eight
+# words and questions down as hooks, or a penalty on long sentences did no better.
 LEAD_SCALE = 4.0
 # A brief is a few sentences that are a small share of the article: the prior counts fully where
 # k / n <= LEAD_FULL and k <= BRIEF_FULL, and not at all from k / n = LEAD_NONE or k = BRIEF_NONE.
