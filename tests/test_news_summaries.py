@@ -82,3 +82,15 @@ def test_a_brief_takes_the_lead_and_a_digest_the_centre() -> None:
     assert _lead_strength(8, 17) == 0.0  # BBC dev: the median article
     assert _lead_strength(7, 40) == 0.0  # many sentences are a digest, however long the article
     assert 0.0 < _lead_strength(3, 10) < 1.0
+
+
+def test_a_brief_passes_over_a_features_hook() -> None:
+    """CNN's "(CNN)Never mind cats having nine lives." opens a feature; the news is the next sentence."""
+    import json
+
+    from briefing.evaluate import _article
+
+    row = next(json.loads(line) for line in CNN.read_text(encoding="utf-8").splitlines() if '"cnn-230c' in line)
+    summary = summarize(_article(row), count=2)
+    assert summary.texts[0].startswith("A stray pooch in Washington State has used up at least three of her own")
+    assert "Never mind cats having nine lives." not in summary.texts
