@@ -20,6 +20,7 @@ from .conftest import DATA
         "This is the third time the bridge has been closed since the floods of last winter.",
         "“We will not give up on the people of this town, whatever the cost.”",
         "After his meeting with the ruler, he signaled that more aid would follow soon.",
+        "After the meeting with the ruler, he signaled that more aid would follow soon.",
         "Even so, the bank kept its forecast for growth unchanged for the year.",
     ],
 )
@@ -34,6 +35,10 @@ def test_sentences_that_lean_back(sentence: str) -> None:
         "Secretary of State John Kerry met Iraq's prime minister in Baghdad on Monday.",
         "“We will not give up,” Mayor Anne Hidalgo told reporters outside the town hall.",
         "Thousands of people marched through the capital on Saturday to protest against the law.",
+        # Reuters wire copy (reuters21578): the pronoun refers to a noun of the sentence's own
+        "The company said it expects the offering to be priced at 20 dlrs per unit.",
+        "No deaths were reported but one man was admitted to hospital in serious condition after his car was buried in a mud slip.",
+        "The new rules will be critical to global IT infrastructure, the ministry said.",  # "IT" is not "it"
     ],
 )
 def test_sentences_that_stand_alone(sentence: str) -> None:

@@ -21,6 +21,7 @@ _DEPENDENT_START = re.compile(
 
 
 _PRONOUN = re.compile(r"^(he|she|his|her|him|they|their|them|it|its)$", re.IGNORECASE)
+_SUBJECT = frozenset({"he", "she", "they", "it"})
 # Openings that point back at what came before, beyond a single word: "All this means ...".
 _LEANING_START = re.compile(
     r"^[“\"‘']?(all (this|that|these|those|of this|of that)|even so|despite (this|that)|because of (this|that)"
@@ -34,8 +35,9 @@ _LEANING_START = re.compile(
 
 def leans_back(sentence: str) -> bool:
     """True when a sentence leans on the one before it: it opens with "But", "However", "This",
-    "All this" and the like, a pronoun comes before any name ("After his meeting, he ..."), or it
-    is a quotation with no speaker."""
+    "All this" and the like, a pronoun comes before any name or noun of the sentence's own ("After
+    his meeting, he ...", but not "The company said it expects ..."), or it is a quotation with no
+    speaker."""
     text = sentence.strip()
     if _DEPENDENT_START.match(text) or _LEANING_START.match(text):
         return True
@@ -45,12 +47,19 @@ def leans_back(sentence: str) -> bool:
     first = words[0].strip("“”\"‘’'(),;:.") if words else ""
     if first.lower() not in stop_words("en") and first[:1].isupper():
         return False  # the sentence opens with a name the pronouns can refer to ("Netflix ... its")
-    for word in words[1:]:
+    stop = stop_words("en")
+    offered = False  # a noun of the sentence's own that a pronoun can refer to ("The company said it")
+    for before, word in zip(words, words[1:], strict=False):
         bare = word.strip("“”\"‘’'(),;:.")
-        if _PRONOUN.match(bare):
-            return True  # a pronoun before any name: it refers to someone the reader has not met
+        if _PRONOUN.match(bare) and not (len(bare) > 1 and bare.isupper()):  # "IT" is not "it"
+            # before any name or noun of its own, or opening the main clause after an opening one
+            # ("After the meeting, he signaled ..."), it refers to someone the reader has not met
+            if not offered or (before.endswith(",") and bare.lower() in _SUBJECT):
+                return True
+            continue
         if bare[:1].isupper():
             return False
+        offered = offered or (len(bare) > 2 and bare.lower() not in stop)
     return False
 
 
