@@ -158,6 +158,12 @@ MIGRATIONS: list[tuple[str, str | Callable[[sqlite3.Connection], None]]] = [
         );
         """,
     ),
+    (
+        # summaries are cached under "algorithm/version" since the lead prior (briefing/collect.py):
+        # the unversioned rows are never read again
+        "summaries cached before versioned keys",
+        "DELETE FROM summaries WHERE instr(algorithm, '/') = 0;",
+    ),
 ]
 
 # Every time column, for the UTC migration: (table, key columns, time columns).

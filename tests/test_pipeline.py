@@ -179,6 +179,7 @@ def test_store_records_migrations_and_reopens(tmp_path: Path) -> None:
     assert [r[0] for r in store.db.execute("SELECT name FROM migrations")] == [
         "initial", "source fetch state and first-run backfill", "files seen by files sources", "every time in UTC",
         "edition titles for listings", "subscribers and confirmation mails", "articles released by abandoned editions",
+        "summaries cached before versioned keys",
     ]
     assert store.migrate() == []
     store.close()
@@ -277,3 +278,18 @@ def test_two_processes_opening_a_new_store_at_once_both_succeed(tmp_path: Path) 
         assert store.migrate() == []
     finally:
         store.close()
+
+
+def test_summaries_cached_by_an_older_summarizer_are_dropped_on_upgrade(tmp_path: Path) -> None:
+    """Summaries are cached under "algorithm/version": a store of the unversioned kind loses its stale
+    rows when it is opened by this version, so old articles are summarized afresh."""
+    path = tmp_path / "s.sqlite3"
+    store = Store(path)
+    for algorithm in ("ensemble", "ensemble/2"):
+        store.db.execute("INSERT INTO summaries (fingerprint, algorithm, sentences, data) VALUES ('f', ?, 3, '{}')", (algorithm,))
+    store.db.execute("DELETE FROM migrations WHERE name = 'summaries cached before versioned keys'")
+    store.db.commit()
+    store.close()
+    store = Store(path)
+    assert [r[0] for r in store.db.execute("SELECT algorithm FROM summaries")] == ["ensemble/2"]
+    store.close()
