@@ -21,6 +21,7 @@ from .conftest import DATA
         "“We will not give up on the people of this town, whatever the cost.”",
         "After his meeting with the ruler, he signaled that more aid would follow soon.",
         "After the meeting with the ruler, he signaled that more aid would follow soon.",
+        "Just one day after he decided to go easy on Russia, our president declared victory.",  # The Guardian
         "Even so, the bank kept its forecast for growth unchanged for the year.",
     ],
 )

@@ -21,7 +21,7 @@ _DEPENDENT_START = re.compile(
 
 
 _PRONOUN = re.compile(r"^(he|she|his|her|him|they|their|them|it|its)$", re.IGNORECASE)
-_SUBJECT = frozenset({"he", "she", "they", "it"})
+_PERSON = frozenset({"he", "she", "they"})
 # Openings that point back at what came before, beyond a single word: "All this means ...".
 _LEANING_START = re.compile(
     r"^[“\"‘']?(all (this|that|these|those|of this|of that)|even so|despite (this|that)|because of (this|that)"
@@ -36,8 +36,8 @@ _LEANING_START = re.compile(
 def leans_back(sentence: str) -> bool:
     """True when a sentence leans on the one before it: it opens with "But", "However", "This",
     "All this" and the like, a pronoun comes before any name or noun of the sentence's own ("After
-    his meeting, he ...", but not "The company said it expects ..."), or it is a quotation with no
-    speaker."""
+    his meeting, he ...", but not "The company said it expects ..."; "he", "she" and "they" need a
+    name), or it is a quotation with no speaker."""
     text = sentence.strip()
     if _DEPENDENT_START.match(text) or _LEANING_START.match(text):
         return True
@@ -52,9 +52,10 @@ def leans_back(sentence: str) -> bool:
     for before, word in zip(words, words[1:], strict=False):
         bare = word.strip("“”\"‘’'(),;:.")
         if _PRONOUN.match(bare) and not (len(bare) > 1 and bare.isupper()):  # "IT" is not "it"
-            # before any name or noun of its own, or opening the main clause after an opening one
-            # ("After the meeting, he signaled ..."), it refers to someone the reader has not met
-            if not offered or (before.endswith(",") and bare.lower() in _SUBJECT):
+            # before any name or noun of its own it refers to someone the reader has not met; "he",
+            # "she" and "they" before a name do too ("One day after he decided ...", "After the
+            # meeting, he signaled ..."), and so does "it" opening the main clause after a comma
+            if not offered or bare.lower() in _PERSON or (before.endswith(",") and bare.lower() == "it"):
                 return True
             continue
         if bare[:1].isupper():
