@@ -116,13 +116,27 @@ def _key_pairs(text: str, words: _Words) -> list[str]:
     """Two-word key terms in lower case ("auto recalls"): neither word a stop word or verb-like, and
     the second not followed by a determiner (then it is a verb: "military flies more drones")."""
     out = []
-    for a, b, after in _LOWER_PAIR.findall(text):
+    for match in _LOWER_PAIR.finditer(text):
+        a, b, after = match.groups(default="")
         if a in words.stop or b in words.stop or _VERBISH.search(a) or _VERBISH.search(b):
             continue
         if after.strip().lower() in _DETERMINERS or not words.trim([a, b]) == [a, b]:
             continue
+        if _after_a_name(text, match.start()) and _THIRD_PERSON.search(a):
+            continue  # the first word is the name's verb: "Kederis proclaims innocence"
         out.append(f"{a} {b}")
     return out
+
+
+_THIRD_PERSON = re.compile(r"[^su]s$")  # "proclaims", "buys"; not "news", "bus", "gas", "press"
+_LAST_WORD = re.compile(r"(\S+)\s+$")
+
+
+def _after_a_name(text: str, at: int) -> bool:
+    """Whether the word before position `at` is a capitalised name (not an opening "More" or "The")."""
+    found = _LAST_WORD.search(text, 0, at) if at else None
+    word = found.group(1) if found else ""
+    return word[:1].isupper() and word.lower().strip("“”\"'’.,:;") not in _DETERMINERS
 
 
 def _nouns(text: str, words: _Words) -> list[str]:

@@ -19,6 +19,16 @@ def test_a_verb_is_not_read_as_a_noun() -> None:
     assert topics(story(1, "Crashes mount as as military flies more drones in U.S.")) == ["Drones"]
 
 
+def test_a_names_verb_does_not_open_a_key_term() -> None:
+    # AG News dev (ag-test-00094): the pair after the name is its verb and object, not a topic
+    kederis = story(
+        1, "Kederis proclaims innocence",
+        "Olympic champion Kostas Kederis today left hospital ahead of his date with IOC inquisitors claiming his innocence.",
+    )
+    assert topics(kederis) == ["Kostas Kederis"]
+    assert topics(story(2, "More auto recalls", "More auto recalls, but this time they are not from GM.")) == ["Auto recalls"]
+
+
 def test_a_title_case_headline_verb_is_not_part_of_the_name() -> None:
     assert topics(story(1, "Paul Ryan Hammers the IRS")) == ["Paul Ryan"]
     assert topics(story(2, "Ross Perot Returns")) == ["Ross Perot"]
