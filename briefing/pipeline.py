@@ -35,7 +35,7 @@ from briefing.publish import site
 from briefing.publish.deliver import deliver
 from briefing.render import Renderer
 from briefing.reports import PublishReport, RunReport, StageTimer
-from briefing.selection import select_articles
+from briefing.selection import dated_ahead, select_articles
 from briefing.status import source_problems
 from briefing.store import Store
 from briefing.styles.common import edition_id
@@ -69,8 +69,11 @@ def compose_edition(
         recent = select_articles(loaded, slot=until or slot, max_age_hours=config.max_age_hours)
         articles = keep_languages(recent, briefing.languages)
     left_out = []
-    if len(recent) < len(loaded):
-        left_out.append(f"{len(loaded) - len(recent)} older than {config.max_age_hours:g} hours")
+    ahead = len(dated_ahead(loaded, slot=until or slot))
+    if len(recent) + ahead < len(loaded):
+        left_out.append(f"{len(loaded) - len(recent) - ahead} older than {config.max_age_hours:g} hours")
+    if ahead:
+        left_out.append(f"{ahead} dated after the slot (kept for a later edition)")
     if len(articles) < len(recent):
         left_out.append(f"{len(recent) - len(articles)} not in {', '.join(briefing.languages or ())}")
     note = f"left out: {'; '.join(left_out)}" if left_out else ""

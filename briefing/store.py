@@ -223,16 +223,17 @@ class Store(EditionStore, SubscriberStore):
     def articles_for(
         self, sources: Sequence[str], after: datetime | None, until: datetime, briefing: str
     ) -> list[Article]:
-        """Articles of these sources first seen in (after, until], or released by an abandoned edition
-        of this briefing, and not used by this briefing."""
+        """Articles of these sources first seen up to `until` and not used by this briefing: first
+        seen after `after`, or dated after it (an item dated ahead of an earlier slot waited for a
+        later edition: briefing/selection.py), or released by an abandoned edition of this briefing."""
         marks = ",".join("?" for _ in sources)
         rows = self.db.execute(
             f"""SELECT * FROM articles WHERE source IN ({marks}) AND first_seen <= ? AND hidden = 0
-                AND (? IS NULL OR first_seen > ?
+                AND (? IS NULL OR first_seen > ? OR published > ?
                      OR id IN (SELECT article_id FROM released_articles WHERE briefing = ?))
                 AND id NOT IN (SELECT article_id FROM edition_articles WHERE briefing = ?)
                 ORDER BY first_seen, id""",
-            (*sources, ts(until), ts(after), ts(after), briefing, briefing),
+            (*sources, ts(until), ts(after), ts(after), ts(after), briefing, briefing),
         )
         return [article_from_row(row) for row in rows]
 
