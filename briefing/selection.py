@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 from briefing.models import Article
 from briefing.text.language import keep_languages
 
-
 # An item dated more than this after the slot waits for an edition of its own time: a slot replayed
 # with `--now` in the past, or a feed's listings of coming days, must not publish tomorrow's items
 # as today's. Feeds' clock and zone errors stay within it (a wrong offset is at most 14 hours). The
