@@ -97,7 +97,10 @@ def test_real_world_feeds_parse(server: FeedServer, tmp_path: Path) -> None:
     # no error), and an HTML "Document Moved" page that is no feed at all
     empty = {row["path"].rsplit("/", 1)[1] for i, row in enumerate(index) if reports[f"rw{i}"].articles == 0}
     assert empty == {"incomplete-fields.atom", "missing-fields.atom", "unrecognized.rss"}
-    assert [r.error for r in failed] == ["not a readable feed: <unknown>:3:0: junk after document element"]
+    assert [r.error for r in failed] == [
+        "not a feed: the URL answers with a web page titled 'Document Moved' (has the feed moved? use the feed's own"
+        " address; a `page` source reads web pages)"
+    ]
 
 
 def test_conditional_get_sends_validators_back_exactly(server: FeedServer, tmp_path: Path) -> None:

@@ -106,6 +106,9 @@ def _identity(guid: str | None, link: str | None, title: str, text: str) -> str:
     return "sha1:" + hashlib.sha1(f"{title}\n{text}".encode()).hexdigest()
 
 
+_HTML_PAGE = re.compile(r"^\s*(?:<!doctype html|<html|<head)[^\x00]*?(?:<title[^>]*>([^<]*)</title>|$)", re.IGNORECASE)
+
+
 def parse(source: str, label: str, response: Response, now: datetime) -> Parsed:
     """Documents of a fetched feed; raise SourceError when it is not a feed at all."""
     register_date_handlers()  # dates in other languages' names, so old items are seen to be old
@@ -117,6 +120,14 @@ def parse(source: str, label: str, response: Response, now: datetime) -> Parsed:
         body, response_headers={"content-type": content_type or "application/xml", "content-location": response.url}
     )
     if not parsed.entries:
+        page = _HTML_PAGE.search(body[:2048].decode("utf-8", "replace"))
+        if page:
+            # a moved feed, a login wall or an error page answers with a web page, not a feed
+            title = safe_title(html_to_line(page.group(1) or ""))
+            raise SourceError(
+                "not a feed: the URL answers with a web page" + (f" titled {title!r}" if title else "")
+                + " (has the feed moved? use the feed's own address; a `page` source reads web pages)"
+            )
         if parsed.bozo:
             raise SourceError(f"not a readable feed: {_bozo(parsed)}")
         if not parsed.get("version"):
