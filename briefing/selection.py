@@ -22,15 +22,18 @@ def select_articles(
     """The articles dated within `max_age_hours` before the slot and at most `AHEAD_HOURS` after it
     (an undated one by when it was first seen), in one of `languages` when the briefing names some.
     A feed keeps items for years: without this a first run publishes 2016's news as today's."""
-    cutoff, horizon = slot - timedelta(hours=max_age_hours), slot + timedelta(hours=AHEAD_HOURS)
-    recent = [a for a in articles if (when := _when(a)) is None or cutoff <= when <= horizon]
+    cutoff = slot - timedelta(hours=max_age_hours)
+    recent = [a for a in articles if (when := _when(a)) is None or cutoff <= when <= _horizon(slot)]
     return keep_languages(recent, languages)
 
 
 def dated_ahead(articles: Sequence[Article], *, slot: datetime) -> list[Article]:
     """The articles dated more than `AHEAD_HOURS` after the slot: they wait for a later edition."""
-    horizon = slot + timedelta(hours=AHEAD_HOURS)
-    return [a for a in articles if (when := _when(a)) is not None and when > horizon]
+    return [a for a in articles if (when := _when(a)) is not None and when > _horizon(slot)]
+
+
+def _horizon(slot: datetime) -> datetime:
+    return slot + timedelta(hours=AHEAD_HOURS)
 
 
 def _when(article: Article) -> datetime | None:

@@ -106,7 +106,8 @@ def _identity(guid: str | None, link: str | None, title: str, text: str) -> str:
     return "sha1:" + hashlib.sha1(f"{title}\n{text}".encode()).hexdigest()
 
 
-_HTML_PAGE = re.compile(r"^\s*(?:<!doctype html|<html|<head)[^\x00]*?(?:<title[^>]*>([^<]*)</title>|$)", re.IGNORECASE)
+_HTML_START = re.compile(r"^\s*<(?:!doctype html|html|head)\b", re.IGNORECASE)
+_HTML_TITLE = re.compile(r"<title[^>]*>([^<]*)</title>", re.IGNORECASE)
 
 
 def parse(source: str, label: str, response: Response, now: datetime) -> Parsed:
@@ -120,10 +121,11 @@ def parse(source: str, label: str, response: Response, now: datetime) -> Parsed:
         body, response_headers={"content-type": content_type or "application/xml", "content-location": response.url}
     )
     if not parsed.entries:
-        page = _HTML_PAGE.search(body[:2048].decode("utf-8", "replace"))
-        if page:
+        head = body[:2048].decode("utf-8", "replace")
+        if _HTML_START.match(head):
             # a moved feed, a login wall or an error page answers with a web page, not a feed
-            title = safe_title(html_to_line(page.group(1) or ""))
+            found = _HTML_TITLE.search(head)
+            title = safe_title(html_to_line(found.group(1))) if found else ""
             raise SourceError(
                 "not a feed: the URL answers with a web page" + (f" titled {title!r}" if title else "")
                 + " (has the feed moved? use the feed's own address; a `page` source reads web pages)"
